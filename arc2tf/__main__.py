@@ -1,0 +1,3 @@
+from arc2tf.cli import main
+
+main()

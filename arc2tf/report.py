@@ -1,0 +1,66 @@
+"""Print errors and warnings the way compilers do: `file:line:col: error: message`,
+then the source line and a caret, then the hint.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+
+import click
+
+from arc2tf.errors import ArcError, ArcWarning
+
+
+def _use_colour(stream) -> bool:
+    return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
+
+
+@cache
+def _source_lines(path: str) -> tuple[str, ...]:
+    try:
+        text = Path(path).read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        return ()
+    return tuple(text.replace("\r\n", "\n").split("\n"))
+
+
+def _excerpt(file: str | None, line: int | None, column: int | None) -> list[str]:
+    if not file or not line:
+        return []
+    lines = _source_lines(file)
+    if line > len(lines):
+        return []
+    src = lines[line - 1].replace("\t", "  ")
+    out = [f"  {line:>4} | {src}"]
+    if column:
+        out.append("       | " + " " * (column - 1) + "^")
+    return out
+
+
+def format_diagnostic(severity: str, diag: ArcError | ArcWarning, colour: bool = False) -> str:
+    where = diag.location()
+    label = click.style(severity, fg="red" if severity == "error" else "yellow", bold=True) if colour else severity
+    head = f"{where}: {label}: {diag.message}" if where else f"{label}: {diag.message}"
+    lines = [head, *_excerpt(diag.file, diag.line, diag.column)]
+    if diag.hint:
+        lines.append(f"  hint: {diag.hint}")
+    return "\n".join(lines)
+
+
+def print_errors(errors: Iterable[ArcError]) -> None:
+    errors = list(errors)
+    colour = _use_colour(sys.stderr)
+    for err in errors:
+        click.echo(format_diagnostic("error", err, colour), err=True)
+    if len(errors) > 1:
+        click.echo(f"{len(errors)} errors", err=True)
+
+
+def print_warnings(warnings: Iterable[ArcWarning]) -> None:
+    colour = _use_colour(sys.stderr)
+    for w in warnings:
+        click.echo(format_diagnostic("warning", w, colour), err=True)

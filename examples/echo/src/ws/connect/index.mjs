@@ -1,0 +1,5 @@
+// Accept every connection.
+export async function handler (event) {
+  console.log('connect', event.requestContext.connectionId)
+  return { statusCode: 200 }
+}
