@@ -15,8 +15,22 @@ import click
 from arc2tf.errors import ArcError, ArcWarning
 
 
-def _use_colour(stream) -> bool:
+def use_colour(stream) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (no-color.org: any value)."""
     return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
+
+
+_use_colour = use_colour
+
+
+def display_path(path: str | os.PathLike[str]) -> str:
+    """A path as messages show it: relative to the cwd when it is below it, else absolute."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        rel = absolute.relative_to(Path.cwd())
+    except ValueError:
+        return str(absolute)
+    return rel.as_posix() if str(rel) != "." else "."
 
 
 @cache
@@ -43,7 +57,9 @@ def _excerpt(file: str | None, line: int | None, column: int | None) -> list[str
 
 def format_diagnostic(severity: str, diag: ArcError | ArcWarning, colour: bool = False) -> str:
     where = diag.location()
-    label = click.style(severity, fg="red" if severity == "error" else "yellow", bold=True) if colour else severity
+    label = severity
+    if colour:
+        label = click.style(severity, fg="red" if severity == "error" else "yellow", bold=True)
     head = f"{where}: {label}: {diag.message}" if where else f"{label}: {diag.message}"
     lines = [head, *_excerpt(diag.file, diag.line, diag.column)]
     if diag.hint:
@@ -53,7 +69,7 @@ def format_diagnostic(severity: str, diag: ArcError | ArcWarning, colour: bool =
 
 def print_errors(errors: Iterable[ArcError]) -> None:
     errors = list(errors)
-    colour = _use_colour(sys.stderr)
+    colour = use_colour(sys.stderr)
     for err in errors:
         click.echo(format_diagnostic("error", err, colour), err=True)
     if len(errors) > 1:
@@ -61,6 +77,6 @@ def print_errors(errors: Iterable[ArcError]) -> None:
 
 
 def print_warnings(warnings: Iterable[ArcWarning]) -> None:
-    colour = _use_colour(sys.stderr)
+    colour = use_colour(sys.stderr)
     for w in warnings:
         click.echo(format_diagnostic("warning", w, colour), err=True)
