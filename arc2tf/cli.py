@@ -219,7 +219,10 @@ def build(project_dir: Path, out_dir: Path | None, manifest: Path | None, no_bun
 def _render(app, out_dir: Path, backend: str | None) -> tuple[dict[str, str], frozenset[str]]:
     from arc2tf import emit
 
-    options = emit.EmitOptions(out_dir=out_dir.resolve(), backend=backend)
+    # The roots reach the static folder through this relative path, so it must not depend on
+    # the cwd or on where the repo is checked out (committed output is compared byte for byte).
+    from_project = Path(os.path.relpath(out_dir.resolve(), Path(app.project_dir).resolve())).as_posix()
+    options = emit.EmitOptions(out_dir_from_project=from_project, backend=backend)
     files = emit.render_terraform(app, options)
     return files, frozenset(getattr(emit, "CREATE_ONCE_FILES", ()))
 

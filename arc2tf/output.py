@@ -203,7 +203,7 @@ def _plan(out_dir: Path, wanted: dict[str, bytes], once: frozenset[str], display
         target = out_dir / rel
         if target.is_dir():
             errors.append(ArcError(
-                KIND_BUILD, f"{display(target)} is a directory; arc2tf needs to write a file there",
+                KIND_BUILD, "a directory is in the way of a file arc2tf generates",
                 file=display(target), hint="move the directory away and build again",
             ))
             continue
@@ -220,7 +220,7 @@ def _plan(out_dir: Path, wanted: dict[str, bytes], once: frozenset[str], display
         else:
             errors.append(ArcError(
                 KIND_BUILD,
-                f"{display(target)} exists and was not written by arc2tf; refusing to overwrite it",
+                "this file was not written by arc2tf; refusing to overwrite it",
                 file=display(target),
                 hint="arc2tf generates this file: move your changes to a file of your own "
                 "(for example extra.tf next to it), delete it, then build again",
@@ -260,7 +260,7 @@ def _read_ownership(out_dir: Path, display) -> dict[str, str]:
             raise TypeError("files is not an object")
     except (ValueError, KeyError, TypeError) as exc:
         raise ArcErrors([ArcError(
-            KIND_BUILD, f"cannot read arc2tf's ownership manifest {display(path)}: {exc}",
+            KIND_BUILD, f"cannot read arc2tf's ownership manifest: {exc}",
             file=display(path),
             hint="delete it and build again; arc2tf then owns only the files whose header says "
             "it generated them",

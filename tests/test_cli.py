@@ -1,0 +1,308 @@
+"""The CLI through its real entry point (`python -m arc2tf`, the console script's code path):
+`build` / `build --check`, ownership of the out dir, failed builds, conventions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+ECHO = REPO / "examples" / "echo"
+ARC2TF = [sys.executable, "-m", "arc2tf"]
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+COMMANDS = ("build", "bundle", "init", "inspect", "urls")
+
+
+def arc2tf(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("ARC2TF_TEST") and k != "NO_COLOR"}
+    return subprocess.run([*ARC2TF, *args], cwd=cwd, capture_output=True, text=True, env={**base, **env})
+
+
+def in_terminal(*args: str, cwd: Path, **env: str) -> tuple[int, str]:
+    """Run with stdout and stderr on a pseudo-terminal, as a person at a shell would."""
+    base = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([*ARC2TF, *args], cwd=cwd, stdout=slave, stderr=slave, env={**base, **env})
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    return proc.wait(), b"".join(chunks).decode()
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def owned(out: Path) -> set[str]:
+    return set(json.loads((out / ".arc2tf-files.json").read_text())["files"])
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    dest = tmp_path / "echo"
+    shutil.copytree(ECHO, dest, ignore=shutil.ignore_patterns("terraform"))
+    return dest
+
+
+@pytest.fixture
+def built(project: Path) -> Path:
+    """The echo app with its Terraform written (no bundles), checked for success."""
+    result = arc2tf("build", "--no-bundle", cwd=project)
+    assert result.returncode == 0, result.stderr
+    return project
+
+
+# --- conventions ----------------------------------------------------------------------------
+
+
+def test_version(tmp_path):
+    from arc2tf import __version__
+
+    result = arc2tf("--version", cwd=tmp_path)
+    assert result.returncode == 0 and result.stdout == f"arc2tf, version {__version__}\n"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example_and_exit_codes(tmp_path, command):
+    result = arc2tf(command, "--help", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "Example:\n" in result.stdout and f"arc2tf {command}" in result.stdout
+    assert "Exit codes:" in result.stdout and "2  bad usage" in result.stdout
+
+
+@pytest.mark.parametrize("args", [
+    ("build", "--bogus"),
+    ("frobnicate",),
+    ("build", "-q", "-v"),
+    ("build", "--jobs", "0"),
+    ("build", "--backend", "gcs"),
+    ("build", "does-not-exist"),
+    ("urls", "--env", "qa"),
+])
+def test_bad_usage_exits_2_without_traceback(tmp_path, args):
+    result = arc2tf(*args, cwd=tmp_path)
+    assert result.returncode == 2, result
+    assert result.stdout == ""
+    assert "Error:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color(tmp_path):
+    code, text = in_terminal("urls", cwd=tmp_path)
+    assert code == 1 and ANSI.search(text), text  # a terminal: the error label is coloured
+    code, text = in_terminal("urls", cwd=tmp_path, NO_COLOR="1")
+    assert code == 1 and "error: no Terraform root" in text and not ANSI.search(text)
+    piped = arc2tf("urls", cwd=tmp_path)
+    assert piped.returncode == 1 and not ANSI.search(piped.stderr)
+
+
+# --- build and --check ----------------------------------------------------------------------
+
+
+def test_build_writes_terraform_and_says_what_next(built):
+    out = built / "terraform"
+    for root in ("staging", "production"):
+        assert (out / root / "main.tf").is_file()
+    assert any((out / "modules").rglob("*.tf"))
+    generated = {rel for rel in snapshot(out) if rel != ".arc2tf-files.json"}
+    from arc2tf import emit
+
+    assert owned(out) == generated - set(emit.CREATE_ONCE_FILES)
+    again = arc2tf("build", "--no-bundle", cwd=built)
+    assert again.returncode == 0
+    n = len(owned(out))
+    assert f"terraform: 0 written, {n} unchanged, 0 removed\n" in again.stdout
+    assert "next: cd terraform/staging && terraform init && terraform apply\n" in again.stdout
+
+
+def test_build_output_is_identical_across_hash_seeds(project, tmp_path):
+    outs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"out{seed}"
+        result = arc2tf("build", "--no-bundle", "--out", str(out), cwd=project, PYTHONHASHSEED=seed)
+        assert result.returncode == 0, result.stderr
+        outs.append(snapshot(out))
+    assert outs[0] == outs[1]
+
+
+def test_check_passes_on_fresh_output_and_writes_nothing(built):
+    before = snapshot(built)
+    result = arc2tf("build", "--check", cwd=built)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("terraform: up to date (")
+    assert snapshot(built) == before
+    assert arc2tf("build", "--check", "-q", cwd=built).stdout == ""
+
+
+def test_check_fails_with_a_diff_and_summary_on_drift(built):
+    out = built / "terraform"
+    main_tf = out / "staging" / "main.tf"
+    main_tf.write_text(main_tf.read_text() + "# hand edit\n")
+    stale = "modules/old.tf"  # pretend an older build wrote it
+    (out / stale).write_text("# generated by arc2tf\n")
+    doc = json.loads((out / ".arc2tf-files.json").read_text())
+    import hashlib
+    doc["files"][stale] = hashlib.sha256(b"# generated by arc2tf\n").hexdigest()
+    (out / ".arc2tf-files.json").write_text(json.dumps(doc))
+    module_file = sorted((out / "modules").rglob("*.tf"))[0]
+    module_rel = module_file.relative_to(out).as_posix()
+    module_file.unlink()
+    before = snapshot(built)
+
+    result = arc2tf("build", "--check", cwd=built)
+
+    assert result.returncode == 1
+    assert "--- a/terraform/staging/main.tf\n+++ b/terraform/staging/main.tf\n" in result.stdout
+    assert "-# hand edit\n" in result.stdout
+    assert f"--- /dev/null\n+++ b/terraform/{module_rel}\n" in result.stdout
+    assert "--- a/terraform/modules/old.tf\n+++ /dev/null\n" in result.stdout
+    assert "terraform: drift: 1 added, 1 changed, 1 removed" in result.stderr
+    assert snapshot(built) == before
+
+
+def test_check_after_a_manifest_change_fails_then_build_fixes_it(built):
+    (built / "app.arc").write_text((built / "app.arc").read_text().replace("get /\n", "get /\nget /about\n"))
+    result = arc2tf("build", "--check", cwd=built)
+    assert result.returncode == 1 and "GET /about" in result.stdout
+    assert arc2tf("build", "--no-bundle", "-q", cwd=built).returncode == 0
+    assert arc2tf("build", "--check", cwd=built).returncode == 0
+
+
+def test_check_ignores_bundles_and_create_once_files(built):
+    from arc2tf import emit
+
+    out = built / "terraform"
+    (out / "bundles").mkdir(exist_ok=True)
+    (out / "bundles" / "stale.zip").write_bytes(b"not a zip")
+    for rel in emit.CREATE_ONCE_FILES:
+        if (out / rel).exists():
+            (out / rel).write_text((out / rel).read_text() + "\n# my settings\n")
+    assert arc2tf("build", "--check", cwd=built).returncode == 0
+
+
+def test_check_on_a_missing_out_dir_is_drift(project):
+    result = arc2tf("build", "--check", "--out", "nowhere", cwd=project)
+    assert result.returncode == 1 and "--- /dev/null" in result.stdout
+    assert not (project / "nowhere").exists()
+
+
+def test_rebuild_keeps_user_files_and_removes_stale_generated_ones(built):
+    out = built / "terraform"
+    user_files = {
+        "staging/backend.tf": 'terraform {\n  backend "s3" {}\n}\n',
+        "production/extra.tf": "# my extra resources\n",
+        "staging/.terraform/terraform.tfstate": "{}",
+        "bundles/get-index.zip": "zip",
+        "README.md": "# our infra\n",
+    }
+    for rel, text in user_files.items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text(text)
+    before = owned(out)
+
+    # Without @ws the app needs fewer files: the ws ones must go, everything else stays.
+    (built / "app.arc").write_text("@app\nwsproj\n\n@http\nget /\n\n@static\n")
+    result = arc2tf("build", "--no-bundle", "-v", cwd=built)
+    assert result.returncode == 0, result.stderr
+
+    after = owned(out)
+    stale = before - after
+    assert stale, "dropping @ws should drop some generated file"
+    for rel in stale:
+        assert not (out / rel).exists(), rel
+        assert f"  removed   terraform/{rel}\n" in result.stdout
+    for rel, text in user_files.items():
+        assert (out / rel).read_text() == text, rel
+    assert f"{len(stale)} removed" in result.stdout
+
+
+def test_build_refuses_to_overwrite_a_users_file(project):
+    (project / "terraform" / "staging").mkdir(parents=True)
+    (project / "terraform" / "staging" / "main.tf").write_text("# mine\n")
+    result = arc2tf("build", "--no-bundle", cwd=project)
+    assert result.returncode == 1
+    assert "terraform/staging/main.tf: error: this file was not written by arc2tf" in result.stderr
+    assert (project / "terraform" / "staging" / "main.tf").read_text() == "# mine\n"
+    assert not (project / "terraform" / "production").exists()
+
+
+# --- failed and interrupted builds -----------------------------------------------------------
+
+
+def test_bad_manifest_leaves_previous_output_byte_identical(built):
+    (built / "terraform" / "staging" / "extra.tf").write_text("# mine\n")
+    before = snapshot(built / "terraform")
+    (built / "app.arc").write_text("@app\nwsproj\n\n@http\nfetch /\nget /ok\n")
+    result = arc2tf("build", cwd=built)
+    assert result.returncode == 1
+    assert result.stderr.startswith("app.arc:5:1: error: ")
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert snapshot(built / "terraform") == before
+
+
+@pytest.mark.parametrize("crash_after", ["1", "3", "6"])
+def test_disk_full_mid_write_leaves_previous_output_byte_identical(built, crash_after):
+    """ARC2TF_TEST_CRASH_AFTER (see arc2tf/output.py) fails the N-th file operation with ENOSPC:
+    1 and 3 land while staging the new files, 6 in the middle of moving them into place."""
+    out = built / "terraform"
+    before = snapshot(out)
+    (built / "app.arc").write_text((built / "app.arc").read_text() + "\n@aws\nmemory 256\nregion eu-west-1\n")
+    result = arc2tf("build", "--no-bundle", cwd=built, ARC2TF_TEST_CRASH_AFTER=crash_after)
+    assert result.returncode == 1
+    assert "error: No space left on device" in result.stderr
+    assert "hint: free some disk space" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert snapshot(out) == before
+
+
+def test_killed_build_is_rolled_back_by_the_next_run(built):
+    out = built / "terraform"
+    before = snapshot(out)
+    original = (built / "app.arc").read_text()
+    (built / "app.arc").write_text(original + "\n@aws\nmemory 256\nregion eu-west-1\n")
+    killed = arc2tf("build", "--no-bundle", cwd=built, ARC2TF_TEST_CRASH_AFTER="6", ARC2TF_TEST_CRASH_MODE="kill")
+    assert killed.returncode == 70
+    assert snapshot(out) != before  # half-committed, as a SIGKILL would leave it
+
+    (built / "app.arc").write_text(original)
+    check = arc2tf("build", "--check", cwd=built)
+    assert check.returncode == 0, check.stdout
+    assert "rolled back an interrupted build in terraform" in check.stderr
+    assert snapshot(out) == before
+
+
+def test_build_with_bundles_then_reuses_them(project):
+    result = arc2tf("build", "--jobs", "2", cwd=project)
+    assert result.returncode == 0, result.stderr
+    from arc2tf.normalize import load_app
+
+    names = sorted(fn.name for fn in load_app(project).functions)
+    assert sorted(p.stem for p in (project / "terraform" / "bundles").glob("*.zip")) == names
+    assert f"terraform/bundles: {len(names)} bundled, 0 reused" in result.stdout
+    again = arc2tf("build", cwd=project)
+    assert f"terraform/bundles: 0 bundled, {len(names)} reused" in again.stdout
+    assert arc2tf("build", "--check", cwd=project).returncode == 0
+
+
+def test_init_then_build_then_check(tmp_path):
+    assert arc2tf("init", "fresh", cwd=tmp_path).returncode == 0
+    built = arc2tf("build", "fresh", "--no-bundle", cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    assert "next: cd fresh/terraform/staging && terraform init && terraform apply" in built.stdout
+    assert arc2tf("build", "fresh", "--check", cwd=tmp_path).returncode == 0
