@@ -21,9 +21,17 @@ where a map value is a scalar or a list).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime
+import json
+import os
+import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+
+import yaml
+
+from arc2tf.errors import KIND_MANIFEST, KIND_PLUGIN, ArcError, ArcErrors
 
 
 @dataclass(frozen=True)
@@ -67,5 +75,397 @@ class Project:
     manifest: Manifest | None  # None: no manifest found (Architect's default app applies)
     local_prefs: Manifest | None  # prefs.arc / preferences.arc in the project dir
     global_prefs: Manifest | None  # prefs.arc / preferences.arc in the home dir
-    dotenv: dict[str, dict[str, str]] | None  # .env, as Architect reads it (see load_project)
+    # .env, as Architect reads it (see load_project): {"testing": {...} | None, "staging": None,
+    # "production": None} when the project dir has a .env (it then replaces prefs @env), else None.
+    dotenv: dict[str, dict[str, str] | None] | None
     dotenv_path: Path | None = None
+
+
+# ---------------------------------------------------------------------------
+# Loading. What follows mirrors @architect/inventory 6 (src/read/*, and
+# src/config/project/prefs/*), which is what Architect deploys from:
+#
+# * Project manifest, first that exists wins: app.arc, .arc, arc.json, arc.yaml,
+#   arc.yml, then package.json's `arc` key, else its `architect` key (a JS
+#   truthy value). arc.toml is not read. Once a file is chosen its errors are
+#   reported; nothing falls back past a broken or empty file (except a
+#   package.json without either key, which Architect skips).
+# * Preferences, per scope, first that exists wins: preferences.arc, prefs.arc,
+#   .preferences.arc, .prefs.arc. The local scope is the project dir, the global
+#   scope the home dir. Architect reads global first, then local, and local
+#   settings replace global ones setting by setting (normalize.py merges).
+# * .env: only in the project dir (never the home dir). Parsed like dotenv 16
+#   (`KEY=value`, `export KEY=value`, `KEY: value`, quotes, `# comments`). It has
+#   no per-environment sections: all of it is the `testing` environment's, and
+#   when a .env exists Architect sets env to {testing: .env vars (null when
+#   empty), staging: null, production: null}, discarding every prefs @env
+#   (local and global) for all three environments. `Project.dotenv` holds that
+#   replacement mapping.
+# * Files are read as UTF-8 with invalid bytes replaced (Node's toString()); a
+#   byte-order mark is kept, so a .arc file starting with one fails the way it
+#   does in Architect (unknown character).
+# ---------------------------------------------------------------------------
+
+_MANIFEST_FILES = (
+    ("app.arc", "arc"),
+    (".arc", "arc"),
+    ("arc.json", "json"),
+    ("arc.yaml", "yaml"),
+    ("arc.yml", "yaml"),
+    ("package.json", "package.json"),
+)
+_FUNCTION_CONFIG_FILES = (
+    ("config.arc", "arc"),
+    (".arc-config", "arc"),
+    ("arc.json", "json"),
+    ("arc-config.json", "json"),
+    ("config.yaml", "yaml"),
+    ("config.yml", "yaml"),
+    ("arc-config.yaml", "yaml"),
+    ("arc-config.yml", "yaml"),
+)
+_PREFERENCE_FILES = ("preferences.arc", "prefs.arc", ".preferences.arc", ".prefs.arc")
+
+_JS_WHITESPACE = " \t\n\r\x0b\x0c\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008" \
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+
+
+def load_project(project_dir: str | os.PathLike[str], manifest: str | os.PathLike[str] | None = None,
+                 home: str | os.PathLike[str] | None = None) -> Project:
+    """Read an Architect project's manifest, preferences and .env (see the notes above).
+
+    `manifest` names the manifest file explicitly (relative to the cwd, like any
+    command-line path); its format follows its name (`*.json`, `package.json`,
+    `*.yaml`/`*.yml`, anything else is .arc). Raises `ArcErrors`.
+    """
+    root = Path(os.path.abspath(project_dir))
+    if not root.is_dir():
+        raise ArcErrors([ArcError(
+            kind=KIND_MANIFEST, message=f"project directory not found: {_display(root)}",
+            file=_display(root),
+            hint="pass the folder that holds app.arc (or arc.json, arc.yaml, package.json)")])
+    errors: list[ArcError] = []
+    found: Manifest | None = None
+    if manifest is not None:
+        path = Path(os.path.abspath(manifest))
+        if not path.is_file():
+            raise ArcErrors([ArcError(
+                kind=KIND_MANIFEST, message=f"manifest not found: {_display(path)}", file=_display(path),
+                hint="--manifest takes a file: app.arc, arc.json, arc.yaml or package.json")])
+        found = _read_manifest(path, _format_for(path.name), errors, KIND_MANIFEST)
+        if found is None and not errors:
+            errors.append(ArcError(kind=KIND_MANIFEST, message="package.json has no `arc` or `architect` key",
+                                   file=_display(path), hint="add an `arc` key holding the manifest"))
+    else:
+        for name, fmt in _MANIFEST_FILES:
+            path = root / name
+            if not os.path.lexists(path):
+                continue
+            found = _read_manifest(path, fmt, errors, KIND_MANIFEST)
+            if found is not None or fmt != "package.json":
+                break
+
+    local_prefs = _read_prefs(root, errors)
+    global_prefs = _read_prefs(Path(os.path.abspath(home)) if home is not None else Path.home(), errors)
+
+    dotenv: dict[str, dict[str, str] | None] | None = None
+    dotenv_path = root / ".env"
+    if os.path.lexists(dotenv_path):
+        try:
+            variables = parse_dotenv(_read_text(dotenv_path))
+        except OSError as exc:
+            errors.append(ArcError(kind=KIND_PLUGIN, message=f"cannot read .env: {exc.strerror or exc}",
+                                   file=_display(dotenv_path), hint="make .env a readable text file"))
+        else:
+            dotenv = {"testing": variables or None, "staging": None, "production": None}
+    else:
+        dotenv_path = None  # type: ignore[assignment]
+
+    if errors:
+        raise ArcErrors(errors)
+    return Project(dir=root, manifest=found, local_prefs=local_prefs, global_prefs=global_prefs,
+                   dotenv=dotenv, dotenv_path=dotenv_path)
+
+
+def load_function_config(project_dir: str | os.PathLike[str], src: str) -> Manifest | None:
+    """The per-function config (`config.arc`, or its other names and formats) in `<project_dir>/<src>`."""
+    folder = Path(os.path.abspath(project_dir)) / src
+    for name, fmt in _FUNCTION_CONFIG_FILES:
+        path = folder / name
+        if not os.path.lexists(path):
+            continue
+        errors: list[ArcError] = []
+        found = _read_manifest(path, fmt, errors, KIND_MANIFEST)
+        if errors:
+            raise ArcErrors(errors)
+        return found
+    return None
+
+
+def parse_dotenv(text: str) -> dict[str, str]:
+    """Parse .env text as dotenv 16 (the copy bundled in Architect's inventory) does."""
+    out: dict[str, str] = {}
+    text = re.sub(r"\r\n?", "\n", text)
+    for match in _DOTENV_LINE.finditer(text):
+        value = (match.group(2) or "").strip(_JS_WHITESPACE)
+        quote = value[:1]
+        value = _DOTENV_UNQUOTE.sub(r"\2", value)
+        if quote == '"':
+            value = value.replace("\\n", "\n").replace("\\r", "\r")
+        out[match.group(1)] = value
+    return out
+
+
+_WS = r"[\s\ufeff]"
+_DOTENV_LINE = re.compile(
+    rf"^{_WS}*(?:export{_WS}+)?([A-Za-z0-9_.-]+)(?:{_WS}*={_WS}*?|:{_WS}+?)"
+    rf"({_WS}*'(?:\\'|[^'])*'|{_WS}*\"(?:\\\"|[^\"])*\"|{_WS}*`(?:\\`|[^`])*`|[^#\r\n]+)?"
+    rf"{_WS}*(?:#[^\n\r\u2028\u2029]*)?$",
+    re.MULTILINE,
+)
+_DOTENV_UNQUOTE = re.compile(r"^(['\"`])([\s\S]*)\1$", re.MULTILINE)
+
+
+def _display(path: Path) -> str:
+    """A path as messages show it: relative to the cwd when it is below it, else absolute."""
+    try:
+        rel = path.relative_to(Path.cwd())
+    except ValueError:
+        return str(path)
+    return rel.as_posix() if str(rel) != "." else "."
+
+
+def _format_for(name: str) -> str:
+    lower = name.lower()
+    if lower == "package.json":
+        return "package.json"
+    if lower.endswith(".json"):
+        return "json"
+    if lower.endswith((".yaml", ".yml")):
+        return "yaml"
+    return "arc"
+
+
+def _read_text(path: Path) -> str:
+    # Node's readFileSync().toString(): UTF-8, invalid bytes become U+FFFD, BOM kept.
+    return path.read_bytes().decode("utf-8", errors="replace")
+
+
+def _read_prefs(folder: Path, errors: list[ArcError]) -> Manifest | None:
+    for name in _PREFERENCE_FILES:
+        path = folder / name
+        if os.path.lexists(path):
+            # Architect's inventory files preference problems under its `plugin` error type.
+            return _read_manifest(path, "arc", errors, KIND_PLUGIN)
+    return None
+
+
+def _read_manifest(path: Path, fmt: str, errors: list[ArcError], kind: str) -> Manifest | None:
+    """Read and parse one manifest file; append its problems to `errors`."""
+    display = _display(path)
+    try:
+        text = _read_text(path)
+    except OSError as exc:
+        reason = "it is a directory" if path.is_dir() else (exc.strerror or str(exc))
+        errors.append(ArcError(kind=kind, message=f"cannot read {path.name}: {reason}", file=display,
+                               hint=f"make {path.name} a readable file, or remove it"))
+        return None
+    if fmt != "package.json" and text.strip(_JS_WHITESPACE) == "":
+        errors.append(ArcError(kind=kind, message=f"Empty file: {path.name}", file=display,
+                               hint=f"write the manifest into {path.name} (at least `@app` and a name), "
+                                    "or delete it"))
+        return None
+    try:
+        if fmt == "arc":
+            from arc2tf.parse import parse_arc  # parse.py imports this module's dataclasses
+
+            pragmas = parse_arc(text, display)
+        elif fmt == "json":
+            pragmas = _pragmas_from_json(_load_json(text, display, kind), display, kind)
+        elif fmt == "yaml":
+            pragmas = _pragmas_from_json(_load_yaml(text, display, kind), display, kind)
+        else:  # package.json
+            package = _load_json(text, display, kind)
+            found = None
+            if isinstance(package, dict):
+                found = package.get("arc")
+                if not _js_truthy(found):
+                    found = package.get("architect")
+            elif package is None:
+                raise _fail(kind, display, "Cannot read properties of null (reading 'arc')",
+                            hint="package.json must hold a JSON object")
+            if not _js_truthy(found):
+                return None
+            pragmas = _pragmas_from_json(found, display, kind)
+    except ArcErrors as exc:
+        errors.extend(replace(e, kind=kind) for e in exc.errors)
+        return None
+    return Manifest(path=path, display=display, format=fmt, pragmas=pragmas)
+
+
+def _fail(kind: str, display: str, message: str, line: int | None = None, column: int | None = None,
+          hint: str | None = None, parser_error: str | None = "Error") -> ArcErrors:
+    # parser_error: the JavaScript error class Architect throws for this problem.
+    return ArcErrors([ArcError(kind=kind, message=message, file=display, line=line, column=column,
+                               hint=hint, parser_error=parser_error)])
+
+
+def _js_truthy(value: Any) -> bool:
+    if value is None or value is False:
+        return False
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value != 0 and value == value  # 0 and NaN are falsy
+    if isinstance(value, str):
+        return value != ""
+    return True  # objects and arrays, even empty ones
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _js_int(text: str) -> int | float:
+    value = int(text)
+    # JSON.parse reads every number as a double.
+    return value if abs(value) <= 2**53 else float(value)
+
+
+def _load_json(text: str, display: str, kind: str) -> Any:
+    try:
+        return json.loads(text, parse_int=_js_int, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise _fail(kind, display, f"invalid JSON: {exc.msg}", exc.lineno, exc.colno,
+                    hint="fix the JSON syntax (JSON allows no comments or trailing commas)",
+                    parser_error="SyntaxError") from None
+    except (ValueError, RecursionError) as exc:
+        raise _fail(kind, display, f"invalid JSON: {exc}", hint="fix the JSON syntax",
+                    parser_error="SyntaxError") from None
+
+
+class _YamlLoader(yaml.SafeLoader):
+    """YAML 1.2 booleans (js-yaml): only true/false, not yes/no/on/off."""
+
+
+_YamlLoader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_YamlLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+
+def _load_yaml(text: str, display: str, kind: str) -> Any:
+    try:
+        data = yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise _fail(kind, display, f"invalid YAML: {problem}", mark.line + 1 if mark else None,
+                    mark.column + 1 if mark else None, hint="fix the YAML syntax",
+                    parser_error="YAMLException") from None
+    except RecursionError:
+        raise _fail(kind, display, "invalid YAML: nested too deeply", hint="fix the YAML syntax",
+                    parser_error="YAMLException") from None
+    # Architect round-trips YAML through JSON.stringify: dates become strings.
+    try:
+        return json.loads(json.dumps(data, default=_yaml_json_default))
+    except (TypeError, ValueError) as exc:
+        raise _fail(kind, display, f"cannot convert YAML to JSON: {exc}",
+                    hint="use plain YAML values") from None
+
+
+def _yaml_json_default(value: Any) -> Any:
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    if isinstance(value, set):
+        return sorted(value, key=str)
+    raise TypeError(f"unsupported YAML value {value!r}")
+
+
+# @architect/parser's compat/json.js: how a JSON/YAML manifest maps to .arc items.
+_JSON_PASS_THROUGH = ("macros",)
+_JSON_CONVERT = ("aws", "cdn", "macros", "static")
+_JSON_ARC = ("app", "events", "http", "indexes", "queues", "scheduled", "streams", "ws", "tables")
+
+
+def _js_entries(obj: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Object.entries order: array-index keys first, ascending, then insertion order."""
+    def is_index(key: str) -> bool:
+        return key.isdigit() and key.isascii() and (key == "0" or key[0] != "0") and int(key) < 2**32 - 1
+
+    indexed = sorted((k for k in obj if is_index(k)), key=int)
+    return [(k, obj[k]) for k in indexed] + [(k, v) for k, v in obj.items() if not is_index(k)]
+
+
+def _pragmas_from_json(data: Any, display: str, kind: str) -> tuple[Pragma, ...]:
+    if not isinstance(data, dict):
+        raise _fail(kind, display, "the manifest must be an object of pragmas",
+                    hint='write it as {"app": "my-app", "http": {"get /": {}}}')
+
+    def invalid_pragma(pragma: str) -> ArcErrors:
+        return _fail(kind, display, f"Invalid pragma: {json.dumps(pragma)}",
+                     hint=f"`{pragma}` must be an array or an object")
+
+    def invalid_lambda(value: Any) -> ArcErrors:
+        return _fail(kind, display, f"Invalid Lambda: {json.dumps(value)}",
+                     hint='write each item as "name", {"name": "value"} or {"name": {...settings}}')
+
+    def remap(values: dict[str, Any]) -> list[Any]:
+        return [{k: v} if isinstance(v, list) else [k, v] for k, v in _js_entries(values)]
+
+    result: dict[str, list[Any]] = {}
+    for pragma, values in _js_entries(data):
+        if pragma in _JSON_PASS_THROUGH:
+            if not isinstance(values, list):
+                raise invalid_pragma(pragma)
+            result[pragma] = values
+            continue
+        if pragma == "app" and not isinstance(values, list):
+            result[pragma] = [values]
+            continue
+        if pragma in _JSON_ARC:
+            if isinstance(values, dict):
+                items: list[Any] = []
+                for item, value in _js_entries(values):
+                    if isinstance(value, str):
+                        items.append([item, value])
+                    elif isinstance(value, dict) and not value:
+                        items.append(item)
+                    elif isinstance(value, dict):
+                        items.append({item: value})
+                    elif value is None:  # JS: Object.keys(null) throws
+                        raise invalid_lambda({item: value})
+                    else:
+                        items.append(None)  # JS: undefined
+                result[pragma] = items
+            elif isinstance(values, list):
+                items = []
+                for entry in values:
+                    if isinstance(entry, str) or isinstance(entry, list):
+                        items.append(entry)
+                    elif isinstance(entry, dict) and entry:
+                        name, first = _js_entries(entry)[0]
+                        if isinstance(first, str):
+                            items.append([name, first])
+                        elif isinstance(first, dict) or first is None:
+                            items.append(entry)
+                        else:
+                            raise invalid_lambda(entry)
+                    else:
+                        raise invalid_lambda(entry)
+                result[pragma] = items
+            else:
+                raise invalid_pragma(pragma)
+            continue
+        if pragma in _JSON_CONVERT and not isinstance(values, dict | list):
+            raise invalid_pragma(pragma)
+        # Any other pragma: arrays pass through, objects become [key, value] tuples;
+        # a scalar is dropped, as Architect drops it.
+        if isinstance(values, dict):
+            result[pragma] = remap(values)
+        elif isinstance(values, list):
+            result[pragma] = values
+    return tuple(Pragma(name=name, items=tuple(Item(value=v) for v in values))
+                 for name, values in result.items())
