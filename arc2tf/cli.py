@@ -224,7 +224,8 @@ def _render(app, out_dir: Path, backend: str | None) -> tuple[dict[str, str], fr
     from_project = Path(os.path.relpath(out_dir.resolve(), Path(app.project_dir).resolve())).as_posix()
     options = emit.EmitOptions(out_dir_from_project=from_project, backend=backend)
     files = emit.render_terraform(app, options)
-    return files, frozenset(getattr(emit, "CREATE_ONCE_FILES", ()))
+    print_warnings(emit.terraform_warnings(app))
+    return files, frozenset(emit.CREATE_ONCE_FILES)
 
 
 def _bundle(app, out_dir: Path, jobs: int | None, quiet: bool) -> str:
