@@ -44,9 +44,10 @@ import string
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -548,6 +549,7 @@ class Terraform:
 
     binary: str
     env: dict[str, str]
+    timings: list[tuple[str, float]] = field(default_factory=list)  # (command, seconds) per run
 
     @classmethod
     def offline(cls, binary: str, mirror: Path, scratch: Path, data_dir: Path | None = None) -> Terraform:
@@ -567,18 +569,90 @@ class Terraform:
 
     def run(self, cwd: Path, *args: str, ok_codes: tuple[int, ...] = (0,),
             timeout: float = 600.0) -> subprocess.CompletedProcess[str]:
+        command, *rest = args
+        # Flags go before positional arguments (a plan file, a state address).
+        color = ["-no-color"] if command in ("init", "validate", "plan", "apply", "destroy") else []
+        started = time.monotonic()
         proc = subprocess.run(
-            [self.binary, *args, "-no-color"] if args[0] not in ("output", "show", "version")
-            else [self.binary, *args],
+            [self.binary, command, *color, *rest],
             cwd=cwd, env=self.env, capture_output=True, text=True, timeout=timeout, check=False,
         )
+        self.timings.append((" ".join(args[:1]), time.monotonic() - started))
         if proc.returncode not in ok_codes:
             tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-60:])
             raise TerraformError(f"terraform {' '.join(args)} exited {proc.returncode} in {cwd}:\n{tail}")
         return proc
 
-    def json(self, cwd: Path, *args: str) -> Any:
-        return json.loads(self.run(cwd, *args, "-json").stdout)
+    def json(self, cwd: Path, command: str, *args: str) -> Any:
+        return json.loads(self.run(cwd, command, "-json", *args).stdout)
+
+
+class MotoDeploy:
+    """Apply a root config against a moto server, on a copy, with state in a scratch dir.
+
+    `sync()` copies a tree (the project with its generated `terraform/` dir) to a
+    fresh copy and drops the overrides into the root, so the generated output
+    is never touched. The state file and `.terraform/` (TF_DATA_DIR) live
+    outside the copy and survive re-syncs, which is what a rebuild-then-plan
+    cycle needs.
+    """
+
+    def __init__(self, binary: str, mirror: Path, server: MotoServer, scratch: Path) -> None:
+        self.server = server
+        self.scratch = scratch
+        self.state_path = scratch / "state" / "terraform.tfstate"
+        self.state_path.parent.mkdir(parents=True, exist_ok=True)
+        self.tf = Terraform.offline(binary, mirror, scratch, data_dir=scratch / "tfdata")
+        self.root: Path | None = None
+
+    def sync(self, tree: Path, root_rel: str) -> Path:
+        copy = self.scratch / "tree"
+        if copy.exists():
+            shutil.rmtree(copy)
+        shutil.copytree(tree, copy, symlinks=True,
+                        ignore=shutil.ignore_patterns(".terraform", "*.tfstate", "*.tfstate.*"))
+        root = copy / root_rel
+        (root / "zz_moto_provider_override.tf").write_text(provider_override_tf(self.server.endpoint))
+        (root / "zz_moto_backend_override.tf").write_text(local_backend_override_tf(self.state_path))
+        self.root = root
+        self.tf.run(root, "init", "-input=false", timeout=300)
+        return root
+
+    def _root(self) -> Path:
+        if self.root is None:
+            raise RuntimeError("sync() a tree first")
+        return self.root
+
+    def apply(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return self.tf.run(self._root(), "apply", "-auto-approve", "-input=false", *args)
+
+    def destroy(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return self.tf.run(self._root(), "destroy", "-auto-approve", "-input=false", *args)
+
+    def plan_exit_code(self, *args: str, plan_file: str | None = None) -> tuple[int, str]:
+        """`plan -detailed-exitcode`: 0 no changes, 2 changes (1 is an error and raises)."""
+        extra = [f"-out={plan_file}"] if plan_file else []
+        proc = self.tf.run(self._root(), "plan", "-detailed-exitcode", "-input=false", *extra, *args,
+                           ok_codes=(0, 2))
+        return proc.returncode, proc.stdout
+
+    def planned_changes(self, *args: str) -> list[dict[str, Any]]:
+        """The `resource_changes` of a plan whose actions are not no-op/read."""
+        plan_file = str(self.scratch / "deploy.tfplan")
+        self.plan_exit_code(*args, plan_file=plan_file)
+        plan = self.tf.json(self._root(), "show", plan_file)
+        return [rc for rc in plan.get("resource_changes", [])
+                if set(rc["change"]["actions"]) - {"no-op", "read"}]
+
+    def outputs(self) -> dict[str, Any]:
+        return {k: v["value"] for k, v in self.tf.json(self._root(), "output").items()}
+
+    def state(self) -> dict[str, Any]:
+        return self.tf.json(self._root(), "show")
+
+    def state_addresses(self) -> list[str]:
+        proc = self.tf.run(self._root(), "state", "list", ok_codes=(0, 1))
+        return sorted(line for line in proc.stdout.splitlines() if line.strip())
 
 
 if __name__ == "__main__":
