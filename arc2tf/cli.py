@@ -232,7 +232,8 @@ def _bundle(app, out_dir: Path, jobs: int | None, quiet: bool) -> str:
     from arc2tf.bundle import bundle_functions
 
     report = bundle_functions(app, out_dir / "bundles", jobs=jobs, quiet=quiet)
-    built, reused = len(report.built), len(report.reused)
+    print_warnings(report.warnings)
+    built, reused = len(report.rebuilt), len(report.reused)
     return f"{display_path(out_dir / 'bundles')}: {built} bundled, {reused} reused"
 
 
