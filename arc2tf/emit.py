@@ -1,0 +1,410 @@
+"""Emit: turn an `ir.App` into Terraform files (module + one root per environment).
+
+`render_terraform(app, options)` is pure: it returns `{relative posix path: text}`
+and writes nothing. The templates under `templates/` read like the Terraform
+they produce; every decision (names, maps, which files exist) is made here, in
+the view-model built by `_view()`, so the templates only loop over sorted data.
+
+Names AWS would reject are errors here, at build time (`ArcErrors`), not at
+`terraform apply`. Things that work but deserve a look (more routes than the
+HTTP API's default quota) are returned by `terraform_warnings(app)`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import jinja2
+
+from arc2tf import hcl
+from arc2tf.errors import KIND_BUILD, ArcError, ArcErrors, ArcWarning
+from arc2tf.ir import DEPLOY_ENVIRONMENTS, App, Function
+from arc2tf.resources import templates_dir
+
+# Files users own: arc2tf writes them when they are missing and never overwrites
+# them (output.py reads this). They hold the variables the roots pass to the module.
+CREATE_ONCE_FILES = tuple(f"{env}/terraform.tfvars" for env in DEPLOY_ENVIRONMENTS)
+
+# AWS limits arc2tf checks before Terraform ever runs (AWS-FACTS.md).
+MAX_LAMBDA_NAME = 64
+MAX_BUCKET_PREFIX = 37  # aws_s3_bucket.bucket_prefix
+MAX_ENV_BYTES = 4096  # all of a function's environment variables, keys and values
+HTTP_ROUTE_QUOTA = 300  # default routes per HTTP API (a raisable quota)
+WS_ROUTE_LIMIT = 300
+
+_LONGEST_ENV = max(DEPLOY_ENVIRONMENTS, key=len)
+_LAMBDA_NAME_CHARS = re.compile(r"^[A-Za-z0-9_-]+$")
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_PYTHONPATH = "/var/task/vendor:/var/runtime:/opt/python"
+_DEFAULT_SESSION_TABLE = "jwe"
+
+# Upper bounds of the environment values only known at apply time, for the 4 KB check.
+_DYNAMIC_ENV_BOUND = {
+    "ARC_ROLE": 64,
+    "ARC_STATIC_BUCKET": 63,
+    "ARC_WSS_URL": len("wss://0123456789.execute-api.ap-southeast-3.amazonaws.com/") + len(_LONGEST_ENV),
+}
+
+# Content types by extension for the static files Terraform uploads. A fixed
+# table (not the `mimetypes` module, which reads the host's /etc/mime.types) so
+# the output is the same on every machine. Unknown extensions get octet-stream.
+CONTENT_TYPES = {
+    "avif": "image/avif",
+    "css": "text/css; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
+    "gif": "image/gif",
+    "htm": "text/html; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "ico": "image/x-icon",
+    "jpeg": "image/jpeg",
+    "jpg": "image/jpeg",
+    "js": "text/javascript; charset=utf-8",
+    "json": "application/json",
+    "map": "application/json",
+    "md": "text/markdown; charset=utf-8",
+    "mjs": "text/javascript; charset=utf-8",
+    "mp3": "audio/mpeg",
+    "mp4": "video/mp4",
+    "otf": "font/otf",
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "svg": "image/svg+xml",
+    "ttf": "font/ttf",
+    "txt": "text/plain; charset=utf-8",
+    "wasm": "application/wasm",
+    "webmanifest": "application/manifest+json",
+    "webm": "video/webm",
+    "webp": "image/webp",
+    "woff": "font/woff",
+    "woff2": "font/woff2",
+    "xml": "application/xml",
+    "zip": "application/zip",
+}
+# Files Architect never publishes from the static folder (deploy's filter-files).
+STATIC_ALWAYS_IGNORED = (".DS_Store", "node_modules", "readme.md", "static.json")
+
+
+@dataclass(frozen=True)
+class EmitOptions:
+    # Where the output dir sits, relative to the project dir (posix; may start
+    # with ".."). Roots find the static folder from it relative to `path.root`.
+    out_dir_from_project: str = "terraform"
+    # "s3" adds a partial `backend "s3" {}` to each root (filled by -backend-config).
+    backend: str | None = None
+    # The manifest as the header comment names it; default: `App.manifest`.
+    manifest_display: str | None = None
+
+
+# --- names -------------------------------------------------------------------
+
+
+def _digest(text: str, length: int = 8) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` if it fits, else a prefix of it plus a hash of all of it (deterministic)."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 9].rstrip("-_.")
+    return f"{head}-{_digest(text)}"
+
+
+def to_logical_id(text: str) -> str:
+    """Architect's toLogicalID ("an-app-staging" -> "AnAppStaging"), for the stack name."""
+    text = re.sub(r"([A-Z])", r" \1", text)
+    if len(text) == 1:
+        return text.upper()
+    text = re.sub(r"^[\W_]+|[\W_]+$", "", text).lower()
+    text = text[:1].upper() + text[1:]
+    text = re.sub(r"[\W_]+(\w|$)", lambda m: m.group(1).upper(), text)
+    return "GetIndex" if text == "Get" else text
+
+
+@dataclass(frozen=True)
+class _Names:
+    app_part: str  # app name as it appears in resource names
+    function_parts: Mapping[str, str]  # Function.name -> name segment after "<app>-<env>-"
+    bucket_prefix: str  # lowercase app segment of bucket name prefixes
+    module: str  # module block label
+
+
+def _names(app: App) -> tuple[_Names, list[ArcError]]:
+    errors: list[ArcError] = []
+    app_part = shorten(app.name, 24)
+    budget = MAX_LAMBDA_NAME - len(app_part) - len(_LONGEST_ENV) - 2
+    parts: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for fn in app.functions:
+        part = shorten(fn.name, budget)
+        if not _LAMBDA_NAME_CHARS.match(f"{app_part}-{part}"):
+            errors.append(ArcError(
+                KIND_BUILD,
+                f"function name {app_part}-<env>-{part} has characters Lambda rejects",
+                file=f"{app.manifest}", hint="Lambda names allow letters, digits, '-' and '_' only",
+            ))
+        if part in seen:
+            errors.append(ArcError(
+                KIND_BUILD, f"functions {seen[part]} and {fn.name} shorten to the same Lambda name",
+                file=app.manifest, hint="rename one of the routes",
+            ))
+        seen[part] = fn.name
+        parts[fn.name] = part
+    slug = re.sub(r"[^a-z0-9-]+", "-", app.name.lower()).strip("-") or "app"
+    bucket_room = MAX_BUCKET_PREFIX - len(f"-{_LONGEST_ENV}-static-")
+    module = app.name if re.match(r"^[A-Za-z][A-Za-z0-9_-]*$", app.name) else f"app_{_digest(app.name)}"
+    return _Names(app_part, parts, shorten(slug, bucket_room).strip("-"), module), errors
+
+
+# --- checks ------------------------------------------------------------------
+
+
+def _bucket_name_problem(name: str) -> str | None:
+    if not _BUCKET_NAME.match(name):
+        return "3 to 63 characters: lowercase letters, digits, '.' and '-', starting and ending alphanumeric"
+    if ".." in name or re.match(r"^\d+\.\d+\.\d+\.\d+$", name):
+        return "no '..' and not an IP address"
+    if name.startswith("xn--") or name.endswith("-s3alias"):
+        return "reserved prefix or suffix"
+    return None
+
+
+def _env_size(env: Mapping[str, str]) -> int:
+    return sum(len(k.encode()) + len(v.encode()) for k, v in env.items())
+
+
+def terraform_warnings(app: App) -> tuple[ArcWarning, ...]:
+    """Things that build but that the user should know before applying."""
+    warnings: list[ArcWarning] = []
+    routes = len(_http_routes(app)) + len(_static_routes(app))
+    if routes > HTTP_ROUTE_QUOTA:
+        warnings.append(ArcWarning(
+            f"the HTTP API has {routes} routes, more than its default quota of {HTTP_ROUTE_QUOTA}",
+            file=app.manifest,
+            hint="ask AWS (Service Quotas, API Gateway 'Routes per API') to raise it before applying",
+        ))
+    if app.aws.apigateway == "rest":
+        warnings.append(ArcWarning(
+            "@aws apigateway rest is deployed as an HTTP API (payload 1.0); arc2tf emits no REST APIs",
+            file=app.manifest,
+        ))
+    return tuple(warnings)
+
+
+# --- view-model --------------------------------------------------------------
+
+
+def _http_routes(app: App) -> dict[str, dict[str, str]]:
+    routes: dict[str, dict[str, str]] = {}
+    for route in app.http or ():
+        slug = re.sub(r"[^A-Za-z0-9]+", "-", route.route_key).strip("-").lower()
+        routes[route.route_key] = {
+            "function": route.function,
+            "arn_path": route.arn_path,
+            "statement_id": f"http-{slug[:60]}-{_digest(route.route_key)}",
+        }
+    return dict(sorted(routes.items()))
+
+
+def _static_routes(app: App) -> dict[str, dict[str, str]]:
+    """Routes API Gateway proxies straight to the static bucket."""
+    if app.http is None or app.static is None:
+        return {}
+    prefix = f"{app.static.prefix.strip('/')}/" if app.static.prefix else ""
+    routes = {"GET /_static/{proxy+}": {"origin": "rest", "path": "{proxy}"}}
+    if app.asap:
+        # Architect's static asset proxy (ASAP) as a direct proxy to the bucket's
+        # website endpoint, which, like ASAP, answers folders with their index.html
+        # and, for @static spa, unknown paths with the root index.html.
+        routes["GET /"] = {"origin": "website", "path": prefix}
+        routes["GET /{proxy+}"] = {"origin": "website", "path": f"{prefix}{{proxy}}"}
+    return dict(sorted(routes.items()))
+
+
+def _ws_routes(app: App) -> dict[str, dict[str, str]]:
+    return {r.route_key: {"function": r.function} for r in sorted(app.ws or (), key=lambda r: r.route_key)}
+
+
+def _policy_arn(policy: str) -> str:
+    return policy if policy.startswith("arn:") else f"arn:aws:iam::aws:policy/{policy}"
+
+
+def _function_view(app: App, fn: Function, part: str) -> dict[str, Any]:
+    cfg = fn.config
+    arc_env: dict[str, str] = {}
+    if fn.kind == "http" and app.static is not None and (
+        fn.root_handler or app.root_handler == "arcStaticAssetProxy"
+    ):
+        if app.static.prefix:
+            arc_env["ARC_STATIC_PREFIX"] = app.static.prefix
+        arc_env["ARC_STATIC_SPA"] = "true" if app.static.spa else "false"
+    default_env = {"PYTHONPATH": _PYTHONPATH} if cfg.runtime.startswith("python") else {}
+    return {
+        "key": fn.name,
+        "name_part": part,
+        "kind": fn.kind,
+        "route": fn.route,
+        "src": fn.src,
+        "runtime": cfg.runtime,
+        "handler": cfg.handler,
+        "architecture": cfg.architecture,
+        "memory": cfg.memory,
+        "timeout": cfg.timeout,
+        "storage": cfg.storage,
+        "reserved_concurrency": -1 if cfg.concurrency is None else cfg.concurrency,
+        "layers": list(cfg.layers),
+        "arc_env": dict(sorted(arc_env.items())),
+        "default_env": default_env,
+        "policies": sorted({_policy_arn(p) for p in cfg.policies if p != "architect-default-policies"}),
+    }
+
+
+def _root_static_dir(app: App, options: EmitOptions) -> str | None:
+    if app.static is None:
+        return None
+    root = posixpath.join(options.out_dir_from_project, "staging")
+    rel = posixpath.relpath(posixpath.normpath(app.static.folder), posixpath.normpath(root))
+    return rel
+
+
+def _view(app: App, options: EmitOptions) -> tuple[dict[str, Any], list[ArcError]]:
+    names, errors = _names(app)
+    functions = [_function_view(app, fn, names.function_parts[fn.name]) for fn in app.functions]
+    static = app.static
+    pinned = {env: getattr(static, env) for env in DEPLOY_ENVIRONMENTS} if static else {}
+    for env, bucket in pinned.items():
+        problem = bucket and _bucket_name_problem(bucket)
+        if problem:
+            errors.append(ArcError(KIND_BUILD, f"@static {env} bucket name {bucket!r} is not valid for S3",
+                                   file=app.manifest, hint=problem))
+    stack_names = {env: to_logical_id(f"{app.name}-{env}") for env in DEPLOY_ENVIRONMENTS}
+    for fn in functions:
+        for env in DEPLOY_ENVIRONMENTS:
+            user_env = dict(app.env_for(env))
+            arc_env = {"ARC_APP_NAME": app.name, "ARC_ENV": env, "ARC_STACK_NAME": stack_names[env],
+                       "ARC_SESSION_TABLE_NAME": user_env.get("SESSION_TABLE_NAME", _DEFAULT_SESSION_TABLE)}
+            arc_env.update({k: "x" * n for k, n in _DYNAMIC_ENV_BOUND.items()
+                            if k == "ARC_ROLE" or (k == "ARC_STATIC_BUCKET" and static)
+                            or (k == "ARC_WSS_URL" and app.ws is not None)})
+            size = _env_size({**fn["default_env"], **user_env, **arc_env, **fn["arc_env"]})
+            if size > MAX_ENV_BYTES:
+                errors.append(ArcError(
+                    KIND_BUILD,
+                    f"function {fn['key']} would get {size} bytes of environment variables in {env};"
+                    f" Lambda allows {MAX_ENV_BYTES}",
+                    file=app.manifest, hint="move large values to SSM parameters or files",
+                ))
+    if app.ws is not None and len(app.ws) > WS_ROUTE_LIMIT:
+        errors.append(ArcError(KIND_BUILD, f"@ws has {len(app.ws)} routes; a WebSocket API allows"
+                               f" {WS_ROUTE_LIMIT}", file=app.manifest))
+
+    managed_policies = {
+        f"{fn['key']} {arn}": {"function": fn["key"], "arn": arn}
+        for fn in functions
+        for arn in fn["policies"]
+    }
+    spa = bool(static and static.spa)
+    prefix = f"{static.prefix.strip('/')}/" if static and static.prefix else ""
+    view = {
+        "app": app,
+        "app_name": app.name,
+        "module": names.module,
+        "app_part": names.app_part,
+        "bucket_prefix": names.bucket_prefix,
+        "stack_base": to_logical_id(app.name),
+        "environments": DEPLOY_ENVIRONMENTS,
+        "region": app.aws.region,
+        "functions": functions,
+        "managed_policies": dict(sorted(managed_policies.items())),
+        "http": app.http is not None,
+        "http_routes": _http_routes(app),
+        "payload_format_version": "1.0" if app.aws.apigateway in ("httpv1", "rest") else "2.0",
+        "static_routes": _static_routes(app),
+        "ws": app.ws is not None,
+        "ws_routes": _ws_routes(app),
+        "static": static is not None,
+        "static_prefix": prefix,
+        "static_fingerprint": bool(static and static.fingerprint is True),
+        "static_fingerprint_param": (
+            "external" if static and static.fingerprint == "external"
+            else "true" if static and static.fingerprint else "false"
+        ),
+        "static_ignore": sorted(set(STATIC_ALWAYS_IGNORED) | set(static.ignore or ()) if static else ()),
+        "static_index_document": "index.html",
+        "static_error_document": f"{prefix}index.html" if spa else f"{prefix}404.html",
+        "static_pinned": pinned,
+        "root_static_dir": _root_static_dir(app, options),
+        "content_types": CONTENT_TYPES,
+        "backend": options.backend,
+    }
+    return view, errors
+
+
+# --- rendering ---------------------------------------------------------------
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["hcl"] = hcl.literal
+    env.filters["hcl_key"] = hcl.key
+    return env
+
+
+_MODULE_FILES = (
+    ("versions.tf", None),
+    ("variables.tf", None),
+    ("main.tf", None),
+    ("functions.tf", "functions"),
+    ("iam.tf", "functions"),
+    ("http.tf", "http"),
+    ("ws.tf", "ws"),
+    ("static.tf", "static"),
+    ("outputs.tf", None),
+)
+_ROOT_FILES = ("main.tf", "variables.tf", "outputs.tf", "terraform.tfvars")
+
+
+def render_terraform(app: App, options: EmitOptions | None = None) -> dict[str, str]:
+    """Every generated file, `{relative posix path: text}`; raises `ArcErrors` for names AWS rejects."""
+    options = options or EmitOptions()
+    if options.backend not in (None, "s3"):
+        raise ArcErrors([ArcError(KIND_BUILD, f"unknown backend {options.backend!r}",
+                                  hint="the one backend arc2tf writes is s3")])
+    view, errors = _view(app, options)
+    if errors:
+        raise ArcErrors(errors)
+    manifest = options.manifest_display or app.manifest
+    jenv = _environment()
+    files: dict[str, str] = {}
+
+    def render(template: str, path: str, **extra: Any) -> None:
+        header = (
+            f"# Created once by arc2tf from {manifest}; this file is yours: arc2tf never overwrites it.\n\n"
+            if path in CREATE_ONCE_FILES
+            else f"# Generated by arc2tf from {manifest}. Do not edit: change the manifest and rebuild.\n\n"
+        )
+        body = jenv.get_template(template).render(**view, **extra)
+        files[path] = hcl.canonical(header + body)
+
+    for name, needs in _MODULE_FILES:
+        if needs is None or view[needs]:
+            render(f"module/{name}.j2", f"modules/{view['module']}/{name}")
+    for env in DEPLOY_ENVIRONMENTS:
+        for name in _ROOT_FILES:
+            render(f"root/{name}.j2", f"{env}/{name}", environment=env,
+                   env_vars=dict(sorted(app.env_for(env).items())))
+    return dict(sorted(files.items()))
