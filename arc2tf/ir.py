@@ -73,6 +73,10 @@ class Function:
     config: FunctionConfig
     route: str  # the route it serves: "get /things/:id" (HTTP) or "connect" / "join" (WebSocket)
     root_handler: bool = False  # serves `/` (Architect sets ARC_STATIC_SPA on it)
+    # Per-function opt-outs from its config.arc `@arc` section (None: not set there).
+    shared: bool | None = None  # `shared false`: no shared code copied in
+    views: bool | None = None  # `views true|false`: views copied in or not
+    env: bool = True  # `env false`: the app's env vars are not set on this function
 
 
 @dataclass(frozen=True)
