@@ -334,11 +334,12 @@ def test_progress_reports_each_function_and_plain_lines_off_a_terminal(tmp_path)
     where = display_path(tmp_path / "b")
     write(tmp_path / "src/ws/default/index.py", "def handler(event, context):\n    return 2\n")
     stream = io.StringIO()
-    bundle_functions(_sample_app(tmp_path), tmp_path / "b", progress=ConsoleProgress(stream, tty=False))
-    lines = stream.getvalue().splitlines()
-    assert len(lines) == 2
-    assert lines[0].startswith("bundle ws-default: ") and lines[0].endswith(" unzipped [2/2]")
-    assert lines[1] == f"bundles: 1 rebuilt, 1 unchanged ({where})"
+    events = []
+    console = ConsoleProgress(stream, tty=False)
+    bundle_functions(_sample_app(tmp_path), tmp_path / "b", progress=lambda e: (events.append(e), console(e)))
+    (line,) = stream.getvalue().splitlines()
+    assert line.startswith("bundle ws-default: ") and line.endswith(" unzipped [2/2]")
+    assert events[-1].detail == f"bundles: 1 rebuilt, 1 unchanged ({where})"
 
 
 def test_quiet_prints_nothing(tmp_path, capsys):

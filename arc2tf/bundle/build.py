@@ -418,7 +418,15 @@ def _mb(n: int) -> str:
 
 
 def _size_label(bf: BundledFunction) -> str:
-    return f"{_mb(bf.zipped_size)} zipped, {_mb(bf.unzipped_size)} unzipped"
+    return f"{_human(bf.zipped_size)} zipped, {_human(bf.unzipped_size)} unzipped"
+
+
+def _human(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} kB"
+    return _mb(n)
 
 
 def _error(message: str, path: Path, hint: str | None = None) -> ArcError:

@@ -164,6 +164,9 @@ def install(spec: DepsSpec, cache_dir: Path) -> tuple[Path, list[str]]:
             _run(command, cwd=scratch)
             modules = scratch / "node_modules"
             if modules.is_dir():
+                # npm's hidden lockfile records paths relative to where it ran (the scratch dir),
+                # so it would differ by machine; npm rebuilds it when missing, Lambda never reads it.
+                (modules / ".package-lock.json").unlink(missing_ok=True)
                 modules.rename(tree)
             else:
                 tree.mkdir()  # a lockfile with no production dependencies

@@ -14,8 +14,9 @@ from arc2tf.bundle.model import BundleEvent
 class ConsoleProgress:
     """A progress callback. On a terminal: a bar over the functions, with the
     current install or function beside it. Otherwise (CI logs): one line per
-    install and per rebuilt function, and a summary; unchanged functions are
-    counted, not listed, so a 500-function app does not flood the log.
+    install and per rebuilt function; unchanged functions are not listed, so a
+    500-function app does not flood the log. The summary is the caller's to print
+    (the "finish" event carries one).
     """
 
     def __init__(self, stream: TextIO | None = None, tty: bool | None = None):
@@ -40,9 +41,8 @@ class ConsoleProgress:
         if self._bar is None:
             return
         if event.stage == "finish":
-            self._bar.__exit__(None, None, None)
+            self._bar.__exit__(None, None, None)  # the caller prints the summary (event.detail)
             self._bar = None
-            click.echo(event.detail, file=self._stream)
         elif event.stage == "installing":
             self._bar.update(0, f"{event.function}: {event.detail}")
         elif event.stage == "zipping":
@@ -60,5 +60,3 @@ class ConsoleProgress:
             click.echo(line, file=self._stream)
         elif event.stage == "failed":
             click.echo(f"bundle {event.function}: failed [{event.done}/{event.total}]", file=self._stream)
-        elif event.stage == "finish":
-            click.echo(event.detail, file=self._stream)
