@@ -183,6 +183,16 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
 
 
+def _strict_in(value: Any, options: Iterable[Any]) -> bool:
+    """Array.includes: strict equality, so `1` is not `true` (Python's `in` says it is)."""
+    return any(
+        type(value) is type(o) and value == o
+        if isinstance(value, bool) or isinstance(o, bool)
+        else value == o
+        for o in options
+    )
+
+
 def _truthy(value: Any) -> bool:
     if isinstance(value, list | dict):
         return True  # [] and {} are truthy in JavaScript
@@ -1355,7 +1365,7 @@ class _Normalizer:
             "production": None,
         }
         self.static_items: dict[str, Item] = {}
-        if items and items[0].value in (False, "disable", "disabled"):
+        if items and _strict_in(items[0].value, (False, "disable", "disabled")):
             return False
         for item in items:
             s = item.value
@@ -1382,9 +1392,9 @@ class _Normalizer:
 
     def validate_static(self, s: dict[str, Any]) -> None:
         at = self.static_items.get
-        if _truthy(s["compression"]) and s["compression"] not in (True, "br", "gzip"):
+        if _truthy(s["compression"]) and not _strict_in(s["compression"], (True, "br", "gzip")):
             self.problem("Compression must be 'br' or 'gzip'", at("compression"), "expected true, br or gzip")
-        if _truthy(s["fingerprint"]) and s["fingerprint"] not in (True, "external"):
+        if _truthy(s["fingerprint"]) and not _strict_in(s["fingerprint"], (True, "external")):
             self.problem(
                 "Fingerprint must be true or 'external'", at("fingerprint"), "expected true or external"
             )
@@ -1706,9 +1716,7 @@ class _Normalizer:
             for r in routes:
                 fn_name = _unique_name(r.extra["lambda"], r.name, taken)
                 is_root = self.root_handler == r.name
-                functions.append(
-                    Function(fn_name, "http", r.src, _function_config(r.config), r.name, is_root)
-                )
+                functions.append(_function(fn_name, "http", r.src, r, is_root))
                 built.append(
                     HttpRoute(
                         method=r.method,
@@ -1732,7 +1740,7 @@ class _Normalizer:
                 base = "ws-" + re.sub(r"[^A-Za-z0-9_-]", "_", r.name)
                 fn_name = _unique_name(base, "ws " + r.name, taken)
                 key = f"${r.name}" if r.name in ("connect", "disconnect", "default") else r.name
-                functions.append(Function(fn_name, "ws", src, _function_config(r.config), r.name))
+                functions.append(_function(fn_name, "ws", src, r, False))
                 built_ws.append(WsRoute(r.name, key, src, fn_name))
             ws_routes = tuple(built_ws)
 
@@ -1862,8 +1870,7 @@ class _Normalizer:
                 f"WebSocket route {r.name} uses the Architect 5 dir {legacy_src}; Architect 6 and later "
                 f"look for {r.src} instead",
                 self.display,
-                r.item.line if r.item else None,
-                r.item.column if r.item else None,
+                *_position(r.item, self.pragma_pos.get("ws")),
                 f"rename it: git mv {legacy_src} {r.src}",
             )
         )
@@ -1872,6 +1879,15 @@ class _Normalizer:
 
 # ---------------------------------------------------------------------------
 # Helpers
+
+
+def _position(item: Item | None, pragma: Pragma | None) -> tuple[int | None, int | None]:
+    """Line and column of an item, or of its pragma line when the item was added by the rules."""
+    if item is not None and item.line is not None:
+        return item.line, item.column
+    if pragma is not None:
+        return pragma.line, pragma.column
+    return None, None
 
 
 def _dotenv_testing(dotenv: Any) -> dict[str, str] | None:
@@ -1930,7 +1946,7 @@ def _check_size(
 def _dedupe(values: list[Any]) -> list[Any]:
     out: list[Any] = []
     for v in values:
-        if v not in out:
+        if not _strict_in(v, out):
             out.append(v)
     return out
 
@@ -2037,6 +2053,24 @@ def _function_config(c: dict[str, Any]) -> FunctionConfig:
         layers=tuple(c["layers"]),
         policies=tuple(c["policies"]),
         handler=c["handler"],
+    )
+
+
+def _function(name: str, kind: str, src: str, lam: _Lambda, root_handler: bool) -> Function:
+    c = lam.config
+    # Only what config.arc / @aws set explicitly: the bundler applies @shared / @views itself.
+    shared = False if c.get("shared") is False else None
+    views = c["views"] if "views" in lam.origins and isinstance(c.get("views"), bool) else None
+    return Function(
+        name,
+        kind,
+        src,
+        _function_config(c),
+        lam.name,
+        root_handler,
+        shared=shared,
+        views=views,
+        env=c.get("env") is not False,
     )
 
 
