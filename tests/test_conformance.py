@@ -125,8 +125,14 @@ def test_errors_say_where_and_how(case: str, empty_home: Path) -> None:
 
 
 # A few cases through the real command line, as compare.py runs it.
-CLI_CASES = ("inv-http-valid-controls", "inv-function-config-global-alias", "inv-prefs-local",
-             "inv-http-err-bad-method", "parser-err-missing-end-quote", "inv-max-verbatim")
+CLI_CASES = (
+    "inv-http-valid-controls",
+    "inv-function-config-global-alias",
+    "inv-prefs-local",
+    "inv-http-err-bad-method",
+    "parser-err-missing-end-quote",
+    "inv-max-verbatim",
+)
 
 
 @pytest.mark.parametrize("case", CLI_CASES)
@@ -134,8 +140,13 @@ def test_cli_inspect_json_matches_architect(case: str, empty_home: Path) -> None
     folder = CASES_DIR / case
     expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
     env = {**os.environ, "HOME": str(empty_home), "NO_COLOR": "1"}
-    proc = subprocess.run([sys.executable, "-m", "arc2tf", "inspect", "--json", str(folder)],
-                          capture_output=True, text=True, env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "arc2tf", "inspect", "--json", str(folder)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert "Traceback" not in proc.stderr
     actual = json.loads(proc.stdout)
     assert compare(expected, actual) is None, compare(expected, actual)
