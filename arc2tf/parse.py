@@ -31,19 +31,29 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from bisect import bisect_right
 from functools import cache
 from typing import Any
 
-from lark import Lark, Token, Transformer
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput
+from lark import Lark
 
 from arc2tf.errors import KIND_MANIFEST, ArcError, ArcErrors
 from arc2tf.manifest import Item, Pragma
 from arc2tf.resources import grammar_dir
 
-# Architect token kinds. Scalars are >= _STRING.
+# Architect token kinds. Scalars are >= _STRING; "non-empty" tokens are scalars and pragmas.
 _PRAGMA, _COMMENT, _SPACE, _NEWLINE, _STRING, _NUMBER, _BOOLEAN = range(7)
+
+# Architect's algorithms count tokens (every space is one), but only the
+# non-empty ones carry data. So a line is stored as its token count and its
+# non-empty tokens, each with its offset among the line's tokens:
+#   item = (offset, kind, value, column)
+#   line = (line number, token count, leading space tokens, kind of the token
+#           after them (-1 if none), items, number of scalars)
+_OFFSET, _KIND, _VALUE, _COLUMN = range(4)
+_LNO, _NTOKS, _LEAD, _LEAD_KIND, _ITEMS, _NSCALARS = range(6)
+_Item = tuple[int, int, Any, int]
+_Line = tuple[int, int, int, int, list[_Item], int]
 
 # JavaScript's String.prototype.trim() whitespace (Python's str.strip() differs).
 _JS_WHITESPACE = " \t\n\r\x0b\x0c\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008" \
@@ -51,56 +61,42 @@ _JS_WHITESPACE = " \t\n\r\x0b\x0c\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\
 # JavaScript's /\#.*/gm: `.` stops at any JS line terminator.
 _JS_COMMENT = re.compile(r"#[^\n\r\u2028\u2029]*")
 _DASHERIZED = re.compile(r"[a-zA-Z0-9_-]+")
-
-
-@dataclass(frozen=True)
-class _Tok:
-    """One token of Architect's lexer (a tab yields two space tokens)."""
-
-    kind: int
-    value: Any
-    line: int
-    column: int
-
-
-class _Lines(Transformer):
-    """Lark callbacks: keep each line's tokens; no tree is built."""
-
-    def line(self, children: list[Token]) -> list[Token]:
-        return children
-
-    def tail(self, children: list[Token]) -> list[Token]:
-        return children
-
-    def start(self, children: list[list[Token]]) -> list[list[Token]]:
-        return children
-
-
-class _InvalidPragma(Exception):
-    def __init__(self, token: Token):
-        super().__init__(token.value)
-        self.token = token
-
-
-def _check_pragma(token: Token) -> Token:
-    # Architect checks the pragma name while lexing, so a bad pragma is reported
-    # before any later lexing error: raise from the lexer callback, in order.
-    tidy = _JS_COMMENT.sub("", token.value)[1:].strip(_JS_WHITESPACE)
-    if not _DASHERIZED.fullmatch(tidy):
-        raise _InvalidPragma(token)
-    return token
+# One physical line and its line break (the text always ends with a newline).
+_PHYSICAL_LINE = re.compile(r"([^\r\n]*)(\r\n|\r|\n)")
+# A line of plain words: spaces and the characters every BARE word may hold
+# (no quotes, `#`, `@`, tabs or anything else a terminal treats specially).
+# Such a line splits on spaces into exactly the tokens the grammar's terminals
+# give it; any other line goes through the full scanner. tests/test_parse.py
+# checks the two paths agree with Lark's own lexer.
+_PLAIN_LINE = re.compile(r"[ A-Za-z0-9_()/~\-.,:$*?&!%=+|^]*")
 
 
 @cache
-def _parser() -> Lark:
-    return Lark.open(
-        str(grammar_dir() / "arc.lark"),
-        parser="lalr",
-        lexer="basic",
-        transformer=_Lines(),
-        lexer_callbacks={"PRAGMA": _check_pragma},
-        maybe_placeholders=False,
-    )
+def grammar() -> Lark:
+    """grammar/arc.lark, loaded once per process (LALR tables, terminals)."""
+    return Lark.open(str(grammar_dir() / "arc.lark"), parser="lalr", lexer="basic", maybe_placeholders=False)
+
+
+@cache
+def _terminals() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """The scanner (every terminal, in the order Lark's lexer tries them), and NUMBER and BOOLEAN.
+
+    Lark's own lexer and LALR parser cost about 20 microseconds a token on these
+    machines (a 3,000-route manifest: 280 ms), and the grammar's rules are a
+    regular language (a line is pieces up to a NEWLINE), so parse_arc matches the
+    grammar's terminals with compiled patterns and splits lines itself.
+    """
+    lark = grammar()
+    ordered = sorted(lark.terminals,
+                     key=lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name))
+    scanner = re.compile("|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in ordered))
+    by_name = {t.name: re.compile(t.pattern.to_regexp()) for t in lark.terminals}
+    return scanner, by_name["NUMBER"], by_name["BOOLEAN"]
+
+
+def _pragma_is_valid(raw: str) -> bool:
+    # Architect: drop `# comment`s, the `@`, surrounding whitespace; the rest must be dasherized.
+    return _DASHERIZED.fullmatch(_JS_COMMENT.sub("", raw)[1:].strip(_JS_WHITESPACE)) is not None
 
 
 def _utf16_len(text: str) -> int:
@@ -127,27 +123,6 @@ def _js_number(text: str) -> int | float:
     if math.isfinite(value) and value.is_integer() and abs(value) < 1e21:
         return int(value)
     return value
-
-
-class _Position:
-    """Architect's (line, column) for an offset of the text."""
-
-    def __init__(self, text: str):
-        self.text = text
-
-    def at(self, offset: int) -> tuple[int, int]:
-        # Only real line breaks count: lex the prefix and find NEWLINE tokens
-        # (a quoted string may hold newlines that Architect does not count).
-        line, line_start = 1, 0
-        prefix = self.text[:offset]
-        try:
-            for tok in _parser().lex(prefix):
-                if tok.type == "NEWLINE":
-                    line += 1
-                    line_start = tok.end_pos
-        except (UnexpectedInput, _InvalidPragma):
-            pass  # the prefix lexed fine in the full text; a cut token at its end is harmless
-        return line, _utf16_len(self.text[line_start:offset]) + 1
 
 
 _HINTS = {
@@ -180,306 +155,381 @@ def _error(display: str, parser_error: str, message: str, line: int | None = Non
                                hint=_HINTS.get(parser_error), parser_error=parser_error)])
 
 
-def _lex(text: str, display: str) -> list[_Tok]:
-    """Architect's token stream: every space, newline and comment, with positions."""
-    code = text + "\n"  # Architect terminates the code with a newline, then drops the last token
-    try:
-        lines = _parser().parse(code)
-    except _InvalidPragma as exc:
-        line, column = _Position(code).at(exc.token.start_pos)
-        raise _error(display, "PragmaSyntaxError",
-                     f'pragma "{exc.token.value}" has illegal character(s)', line, column) from None
-    except UnexpectedCharacters as exc:
-        line, column = _Position(code).at(exc.pos_in_stream)
-        char = code[exc.pos_in_stream]
-        if char in "\"'`":
-            raise _error(display, "CloseQuoteNotFoundError", "closing quote not found",
-                         line, column) from None
-        shown = char if char.isprintable() else f"\\u{ord(char):04x}"
-        raise _error(display, "UnknownCharacterError",
-                     f'unknown character "{shown}" (U+{ord(char):04X})', line, column) from None
-    except UnexpectedInput as exc:  # the grammar accepts every token sequence; kept for safety
-        raise _error(display, "UnknownCharacterError", f"cannot read the manifest: {exc}") from None
 
-    toks: list[_Tok] = []
-    append = toks.append
-    line, column = 1, 1
-    swallowed = False
-    for tokens in lines:
-        for tok in tokens:
-            kind = tok.type
-            value = tok.value
-            if kind == "BLANK":
-                for ch in value:
-                    append(_Tok(_SPACE, " ", line, column))
-                    if ch == "\t":  # Architect quirk: a tab is two space tokens at one column
-                        append(_Tok(_SPACE, " ", line, column))
+def _error(display: str, parser_error: str, message: str, line: int | None = None,
+           column: int | None = None) -> ArcErrors:
+    return ArcErrors([ArcError(kind=KIND_MANIFEST, message=message, file=display, line=line, column=column,
+                               hint=_HINTS.get(parser_error), parser_error=parser_error)])
+
+
+class _Lines:
+    """Architect's token stream, line by line (lines as its getLines() splits them)."""
+
+    def __init__(self, text: str, display: str):
+        self.display = display
+        self.lines: list[_Line] = []
+        self.pragmas: list[tuple[str, int, int]] = []  # (raw value, line, column), in order
+        self.swallowed_at: tuple[int, int] | None = None
+        self._lex(text + "\n")  # Architect terminates the code with a newline, then drops the last token
+        if self.swallowed_at is None and self.lines:
+            lno, ntoks, lead, lead_kind, items, nscalars = self.lines.pop()
+            if ntoks > 1:  # else the line held only that newline
+                lead_kind = lead_kind if lead < ntoks - 1 else -1
+                self.lines.append((lno, ntoks - 1, lead, lead_kind, items, nscalars))
+
+    def _lex(self, code: str) -> None:
+        lines = self.lines
+        append = lines.append
+        scanner, number, boolean = _terminals()
+        plain = _PLAIN_LINE.fullmatch
+        physical = _PHYSICAL_LINE.match
+        pos, size, lno = 0, len(code), 1
+        while pos < size:
+            m = physical(code, pos)
+            assert m is not None  # the code ends with a newline
+            body = m.group(1)
+            if not plain(body):
+                pos = self._scan_line(code, pos, lno, scanner)
+                lno += 1
+                continue
+            # Plain words split on spaces give the same tokens the scanner would.
+            items: list[_Item] = []
+            offset = 0
+            column = 1
+            for index, word in enumerate(body.split(" ")):
+                if index:
+                    offset += 1
                     column += 1
-            elif kind == "NEWLINE":
-                append(_Tok(_NEWLINE, "\n", line, column))
-                line += 1
-                column = 1
-            elif kind == "BARE":
-                append(_Tok(_STRING, value, line, column))
+                if not word:
+                    continue
+                first = word[0]
+                if first in "tf" and (b := boolean.match(word + " ")) and b.end() == len(word):
+                    items.append((offset, _BOOLEAN, word == "true", column))
+                elif first in "-0123456789" and (n := number.match(word + " ")) and n.end() == len(word):
+                    items.append((offset, _NUMBER, _js_number(word), column))
+                else:
+                    items.append((offset, _STRING, word, column))
+                offset += 1
+                column += len(word)
+            lead = len(body) - len(body.lstrip(" "))
+            append((lno, offset + 1, lead, items[0][_KIND] if items else _NEWLINE, items, len(items)))
+            lno += 1
+            pos = m.end()
+
+    def _scan_line(self, code: str, pos: int, lno: int, scanner: re.Pattern[str]) -> int:
+        """Lex one Architect line with the full scanner; return where the next one starts."""
+        items: list[_Item] = []
+        offset = 0
+        lead = 0
+        lead_kind = -1
+        column = 1
+        match = scanner.match
+        size = len(code)
+        while pos < size:
+            m = match(code, pos)
+            if m is None:
+                char = code[pos]
+                if char in "\"'`":
+                    raise _error(self.display, "CloseQuoteNotFoundError", "closing quote not found",
+                                 lno, column)
+                shown = char if char.isprintable() else f"\\u{ord(char):04x}"
+                raise _error(self.display, "UnknownCharacterError",
+                             f'unknown character "{shown}" (U+{ord(char):04X})', lno, column)
+            kind = m.lastgroup
+            value = m.group()
+            pos = m.end()
+            if kind == "BLANK":
+                # Architect quirk: a tab is two space tokens at one column.
+                count = len(value) + value.count("\t")
+                if offset == lead:
+                    lead += count
+                offset += count
+                column += len(value)
+                continue
+            if kind == "BARE":
+                item: _Item = (offset, _STRING, value, column)
                 column += len(value)
             elif kind == "QUOTED":
-                append(_Tok(_STRING, value[1:-1], line, column))
+                # Architect quirk: newlines inside quotes do not advance the line count.
+                item = (offset, _STRING, value[1:-1], column)
                 column += _utf16_len(value)
             elif kind == "NUMBER":
-                append(_Tok(_NUMBER, _js_number(value), line, column))
+                item = (offset, _NUMBER, _js_number(value), column)
                 column += len(value)
             elif kind == "BOOLEAN":
-                append(_Tok(_BOOLEAN, value == "true", line, column))
+                item = (offset, _BOOLEAN, value == "true", column)
                 column += len(value)
-            elif kind == "COMMENT":
-                append(_Tok(_COMMENT, value, line, column))
-                column += _utf16_len(value)
             elif kind == "PRAGMA":
-                append(_Tok(_PRAGMA, value[1:], line, column))
+                if not _pragma_is_valid(value):
+                    raise _error(self.display, "PragmaSyntaxError",
+                                 f'pragma "{value}" has illegal character(s)', lno, column)
+                item = (offset, _PRAGMA, value[1:], column)
+                self.pragmas.append((value[1:], lno, column))
                 column += _utf16_len(value)
+            elif kind == "COMMENT":
+                if offset == lead:
+                    lead_kind = _COMMENT
+                offset += 1
+                column += _utf16_len(value)
+                continue
+            elif kind == "NEWLINE":
+                if offset == lead:
+                    lead_kind = _NEWLINE
+                offset += 1
+                break
             else:
                 # SWALLOWED_*: Architect quirk: a quote whose first closing quote is
                 # escaped swallows the rest of the file into one token, which the
                 # lexer's final slice then drops.
-                swallowed = True
-    if not swallowed:
-        toks.pop()  # the newline added above
-    return toks
+                self.swallowed_at = (lno, column)
+                pos = size
+                break
+            if offset == lead:
+                lead_kind = item[_KIND]
+            items.append(item)
+            offset += 1
+        if offset:
+            nscalars = sum(1 for item in items if item[_KIND] != _PRAGMA)
+            self.lines.append((lno, offset, lead, lead_kind, items, nscalars))
+        return pos
 
 
 class _Layout:
-    """Architect's value classification over one token stream, with O(1) look-ahead."""
+    """Architect's value classification (get-type.js and friends) with O(1) look-ahead."""
 
-    def __init__(self, toks: list[_Tok], display: str):
-        self.toks = toks
-        self.display = display
-        # Lines as Architect's getLines() splits them: each ends with its newline token.
-        starts: list[int] = []
-        tok_line: list[int] = []
-        at_line_start = True
-        for i, tok in enumerate(toks):
-            if at_line_start:
-                starts.append(i)
-                at_line_start = False
-            tok_line.append(len(starts) - 1)
-            if tok.kind == _NEWLINE:
-                at_line_start = True
-        n = len(starts)
-        ends = starts[1:] + [len(toks)]
-        self.starts, self.ends, self.tok_line, self.n = starts, ends, tok_line, n
+    def __init__(self, lines: _Lines):
+        self.lines = lines.lines
+        self.display = lines.display
+        self.n = len(self.lines)
+        self._next_nonempty: list[int] | None = None
+        self._map_tables: tuple[list[bool], list[int], list[int], list[int]] | None = None
 
-        nonempty = [0] * n
-        scalars = [0] * n
-        two = [False] * n
-        four = [False] * n
-        first_scalar: list[_Tok | None] = [None] * n
-        for k in range(n):
-            s, e = starts[k], ends[k]
-            ne = sc = 0
-            first = None
-            for t in toks[s:e]:
-                if t.kind >= _STRING:
-                    sc += 1
-                    ne += 1
-                    if first is None:
-                        first = t
-                elif t.kind == _PRAGMA:
-                    ne += 1
-            nonempty[k], scalars[k], first_scalar[k] = ne, sc, first
-            two[k] = e - s >= 2 and toks[s].kind == _SPACE and toks[s + 1].kind == _SPACE
-            four[k] = two[k] and e - s >= 4 and toks[s + 2].kind == _SPACE and toks[s + 3].kind == _SPACE
-        self.nonempty, self.scalars, self.two, self.four = nonempty, scalars, two, four
-        self.first_scalar = first_scalar
+    def fail(self, parser_error: str, message: str, line: int | None, column: int | None) -> ArcErrors:
+        return _error(self.display, parser_error, message, line, column)
 
-        # next_nonempty[k]: the first line after k with a value or pragma (n if none):
-        # Architect's isVector/isMap skip lines holding only spaces and comments.
-        next_nonempty = [n] * (n + 1)
-        for k in range(n - 2, -1, -1):
-            next_nonempty[k] = k + 1 if nonempty[k + 1] else next_nonempty[k + 1]
-        # A "good" map line (isMap's isValidValue): two leading spaces and a value.
-        valid = [two[k] and scalars[k] >= 1 for k in range(n)]
-        # For isMap's checks over a run of good lines, the first offending line at or
-        # after k (n if none); empty lines are transparent, as in Architect.
-        invalid_from = [n] * (n + 1)
-        badkey_from = [n] * (n + 1)
-        undef_from = [n] * (n + 1)
-        for k in range(n - 1, -1, -1):
-            invalid_from[k] = k if (nonempty[k] and not valid[k]) else invalid_from[k + 1]
-            bad = valid[k] and not four[k] and first_scalar[k] is not None and first_scalar[k].kind != _STRING
-            badkey_from[k] = k if bad else badkey_from[k + 1]
-            undef = False
-            if valid[k] and scalars[k] == 1 and not four[k]:
-                nxt = next_nonempty[k]
-                # Architect quirk: a key with no value must be followed by a line with
-                # exactly one value; when no good line follows at all, Architect crashes
-                # with a TypeError: arc2tf reports MapKeyUndefinedValue there too.
-                undef = nxt >= n or not valid[nxt] or scalars[nxt] != 1
-            undef_from[k] = k if undef else undef_from[k + 1]
-        self.next_nonempty, self.valid = next_nonempty, valid
-        self.invalid_from, self.badkey_from, self.undef_from = invalid_from, badkey_from, undef_from
+    def next_nonempty(self) -> list[int]:
+        """For each line, the next line holding a value or pragma (n if none).
 
-    def fail(self, parser_error: str, message: str, tok: _Tok | None) -> ArcErrors:
-        if tok is None:
-            return _error(self.display, parser_error, message)
-        return _error(self.display, parser_error, message, tok.line, tok.column)
+        Architect's isVector/isMap look past lines of only spaces and comments.
+        """
+        if self._next_nonempty is None:
+            n, lines = self.n, self.lines
+            table = [n] * (n + 1)
+            for k in range(n - 2, -1, -1):
+                table[k] = k + 1 if lines[k + 1][_ITEMS] else table[k + 1]
+            self._next_nonempty = table
+        return self._next_nonempty
+
+    def map_tables(self) -> tuple[list[bool], list[int], list[int], list[int]]:
+        """isMap's checks over a run of "good" lines, answered per start line.
+
+        valid[k]: two leading spaces and a value (isValidValue). invalid_from[k],
+        badkey_from[k], undef_from[k]: the first line at or after k that ends a run,
+        has a non-string key, or leaves a key without a value (n if none). Empty
+        lines are transparent, as in Architect.
+        """
+        if self._map_tables is None:
+            n, lines = self.n, self.lines
+            nxt = self.next_nonempty()
+            valid = [line[_LEAD] >= 2 and line[_NSCALARS] >= 1 for line in lines]
+            invalid_from = [n] * (n + 1)
+            badkey_from = [n] * (n + 1)
+            undef_from = [n] * (n + 1)
+            for k in range(n - 1, -1, -1):
+                line = lines[k]
+                invalid_from[k] = k if (line[_ITEMS] and not valid[k]) else invalid_from[k + 1]
+                four = line[_LEAD] >= 4
+                bad = valid[k] and not four and _first_scalar(line)[_KIND] != _STRING
+                badkey_from[k] = k if bad else badkey_from[k + 1]
+                undef = False
+                if valid[k] and line[_NSCALARS] == 1 and not four:
+                    j = nxt[k]
+                    # Architect quirk: a key with no value must be followed by a line with
+                    # exactly one value; when no good line follows at all, Architect crashes
+                    # with a TypeError: arc2tf reports MapKeyUndefinedValue there too.
+                    undef = j >= n or not valid[j] or lines[j][_NSCALARS] != 1
+                undef_from[k] = k if undef else undef_from[k + 1]
+            self._map_tables = (valid, invalid_from, badkey_from, undef_from)
+        return self._map_tables
 
     # get-type.js
-    def value_at(self, i: int) -> tuple[int, Any]:
-        toks = self.toks
-        k = self.tok_line[i]
-        end_of_line = self.ends[k]
-        single = sum(1 for t in toks[i:end_of_line] if t.kind >= _STRING or t.kind == _PRAGMA) == 1
+    def value_at(self, k: int, j: int) -> tuple[int, Any]:
+        """The value starting at item j of line k: (tokens it spans, value)."""
+        line = self.lines[k]
+        items = line[_ITEMS]
+        item = items[j]
         nxt = k + 1
         # Architect quirk: indentation is judged on the very next line, blank or not,
         # and a line of two spaces plus anything (even a comment) counts.
-        indent = nxt < self.n and self.ends[nxt] - self.starts[nxt] >= 3 and self.two[nxt]
+        indent = nxt < self.n and self.lines[nxt][_LEAD] >= 2 and self.lines[nxt][_NTOKS] >= 3
+        single = len(items) - j == 1
         if single and not indent:
-            return 1, toks[i].value
+            return 1, item[_VALUE]
         if not single:
             # An array: the rest of the line (a pragma on it is swallowed, as in Architect).
-            return end_of_line - i, [t.value for t in toks[i:end_of_line] if t.kind >= _STRING]
-        if self.is_vector(i, k):
-            return self.vector(i, k)
-        if self.is_map(i, k):
-            return self.map(i, k)
-        raise self.fail("TypeUnknownError", "type unknown", toks[i])
+            return line[_NTOKS] - item[_OFFSET], [i[_VALUE] for i in items[j:] if i[_KIND] != _PRAGMA]
+        if self.is_vector(k, item):
+            return self.vector(k, item)
+        if self.is_map(k, item):
+            return self.map(k, item)
+        raise self.fail("TypeUnknownError", "type unknown", line[_LNO], item[_COLUMN])
 
     # _is-vector.js
-    def is_vector(self, i: int, k: int) -> bool:
-        first = self.next_nonempty[k]
-        if first >= self.n:
+    def is_vector(self, k: int, name: _Item) -> bool:
+        nxt = self.next_nonempty()
+        first = nxt[k]
+        # Architect quirk: it means to require two leading spaces on that line but
+        # tests the helper function itself (always truthy), so any indentation does.
+        if first >= self.n or self.lines[first][_NSCALARS] != 1:
             return False
-        count = self.scalars[first]
-        # Architect quirk: it means to require two leading spaces here but tests the
-        # helper function itself (always truthy), so any indentation qualifies.
-        if count != 1:
-            return False
-        second = self.next_nonempty[first]
-        if second < self.n and self.four[second] and self.scalars[second] == 1:
+        second = nxt[first]
+        if second < self.n and self.lines[second][_LEAD] >= 4 and self.lines[second][_NSCALARS] == 1:
             return False  # a map whose first key holds a vector
-        if self.toks[i].kind != _STRING:
-            raise self.fail("VectorNameNotString", "vector name is not a string", self.toks[i])
+        if name[_KIND] != _STRING:
+            raise self.fail("VectorNameNotString", "vector name is not a string", self.lines[k][_LNO],
+                            name[_COLUMN])
         return True
 
     # _is-map.js
-    def is_map(self, i: int, k: int) -> bool:
-        first = self.next_nonempty[k]
-        if first >= self.n or not self.valid[first]:
+    def is_map(self, k: int, name: _Item) -> bool:
+        first = self.next_nonempty()[k]
+        valid, invalid_from, badkey_from, undef_from = self.map_tables()
+        if first >= self.n or not valid[first]:
             return False
-        run_end = self.invalid_from[first]
-        name = self.toks[i]
-        if name.kind != _STRING:
-            raise self.fail("MapNameNotString", "map name is not a string", name)
-        bad = self.badkey_from[first]
+        run_end = invalid_from[first]
+        if name[_KIND] != _STRING:
+            raise self.fail("MapNameNotString", "map name is not a string", self.lines[k][_LNO],
+                            name[_COLUMN])
+        bad = badkey_from[first]
         if bad < run_end:
-            raise self.fail("MapKeyNotString", "map key is not a string", self.first_scalar[bad])
-        undef = self.undef_from[first]
+            raise self.fail("MapKeyNotString", "map key is not a string", self.lines[bad][_LNO],
+                            _first_scalar(self.lines[bad])[_COLUMN])
+        undef = undef_from[first]
         if undef < run_end:
-            raise self.fail("MapKeyUndefinedValue", "map value undefined", self.toks[self.starts[undef]])
+            raise self.fail("MapKeyUndefinedValue", "map value undefined", self.lines[undef][_LNO], 1)
         return True
 
     # vector.js
-    def vector(self, i: int, k: int) -> tuple[int, Any]:
-        toks = self.toks
-        end = self.ends[k] - i
+    def vector(self, k: int, name: _Item) -> tuple[int, Any]:
+        lines = self.lines
+        end = lines[k][_NTOKS] - name[_OFFSET]
         values: list[Any] = []
         j = k + 1
-        while j < self.n and self.two[j]:
-            s, e = self.starts[j], self.ends[j]
-            end += e - s
-            values.extend(t.value for t in toks[s:e] if t.kind >= _STRING)
+        while j < self.n and lines[j][_LEAD] >= 2:
+            end += lines[j][_NTOKS]
+            values.extend(i[_VALUE] for i in lines[j][_ITEMS] if i[_KIND] != _PRAGMA)
             j += 1
-        return end, {toks[i].value: values}
+        return end, {name[_VALUE]: values}
 
     # map.js
-    def map(self, i: int, k: int) -> tuple[int, Any]:
-        toks = self.toks
-        count = self.ends[k] - i
+    def map(self, k: int, name: _Item) -> tuple[int, Any]:
+        lines = self.lines
+        count = lines[k][_NTOKS] - name[_OFFSET]
         keys: dict[str, list[Any]] = {}
         counted_values = 0
         multiline = False
-        current: list[Any] | None = None
+        current: list[Any] = []
         j = k + 1
         while j < self.n:
-            s, e = self.starts[j], self.ends[j]
-            is_empty = self.nonempty[j] == 0
-            if self.two[j] and e - s > 2 and toks[s + 2].kind == _STRING:
-                multiline = self.scalars[j] == 1
+            line = lines[j]
+            ntoks, lead, lead_kind, items = line[_NTOKS], line[_LEAD], line[_LEAD_KIND], line[_ITEMS]
+            if lead == 2 and ntoks > 2 and lead_kind == _STRING:
+                multiline = line[_NSCALARS] == 1
                 values: list[Any] = []
-                if not multiline:
-                    values = [t.value for t in toks[s + 3:e] if t.kind >= _STRING]
-                    counted_values += e - s - 3
-                else:
+                if multiline:
                     current = values
-                keys[toks[s + 2].value] = values  # a repeated key replaces the earlier one
+                else:
+                    values = [i[_VALUE] for i in items[1:] if i[_KIND] != _PRAGMA]
+                    counted_values += ntoks - 3
+                keys[items[0][_VALUE]] = values  # a repeated key replaces the earlier one
                 # Architect quirk: the offset counts three tokens for the key, so the
                 # rest of a key-only line (its newline) is not counted...
                 count += 3
-                j += 1
-                continue
-            if multiline and is_empty:
-                counted_values += e - s
-                j += 1
-                continue
-            if multiline:
-                if self.four[j] and e - s > 4 and toks[s + 4].kind >= _STRING:
-                    assert current is not None
-                    current.extend(t.value for t in toks[s:e] if t.kind >= _STRING)
+            elif multiline and not items:
+                counted_values += ntoks
+            elif multiline:
+                if lead == 4 and ntoks > 4 and lead_kind >= _STRING:
+                    current.extend(i[_VALUE] for i in items if i[_KIND] != _PRAGMA)
                     # ...and each value line is counted twice (5 + its length), so the
                     # parser skips that many tokens after a map whose keys hold vectors.
                     count += 5
-                    counted_values += e - s
+                    counted_values += ntoks
                 else:
                     multiline = False  # Architect quirk: this line is skipped, not ended on
-                j += 1
-                continue
-            break
+            else:
+                break
+            j += 1
         out: dict[str, Any] = {}
         for key, values in keys.items():
             out[key] = values[0] if len(values) == 1 else values
-        return count + counted_values, {toks[i].value: out}
+        return count + counted_values, {name[_VALUE]: out}
+
+
+def _first_scalar(line: _Line) -> _Item:
+    return next(item for item in line[_ITEMS] if item[_KIND] != _PRAGMA)
 
 
 def parse_arc(text: str, display: str) -> tuple[Pragma, ...]:
     """Parse .arc text; `display` names the file in errors. Raises ArcErrors."""
-    toks = _lex(text, display)
-    pragma_toks = [t for t in toks if t.kind == _PRAGMA]
-    if not pragma_toks:
+    parsed = _Lines(text, display)
+    if not parsed.pragmas:
         raise _error(display, "PragmaNotFound", "Architect files must contain at least one pragma")
     seen: set[str] = set()
-    for t in pragma_toks:
+    for raw, line, column in parsed.pragmas:
         # Architect compares the raw token, trailing comment included.
-        if t.value in seen:
-            raise _error(display, "PragmaAlreadyDefined", f"@{t.value} pragma already defined",
-                         t.line, t.column)
-        seen.add(t.value)
+        if raw in seen:
+            raise _error(display, "PragmaAlreadyDefined", f"@{raw} pragma already defined", line, column)
+        seen.add(raw)
 
-    layout = _Layout(toks, display)
-    # name -> (pragma token, items); a dict keeps first-seen order like a JS object.
-    sections: dict[str, tuple[_Tok, list[Item]]] = {}
+    layout = _Layout(parsed)
+    lines = parsed.lines
+    n = len(lines)
+    # Line k starts at token starts[k] of Architect's flat token stream; values
+    # report how many tokens they span, which may end mid-line (see map()).
+    starts = [0] * (n + 1)
+    for k in range(n):
+        starts[k + 1] = starts[k] + lines[k][_NTOKS]
+    # name -> (line, column, items); a dict keeps first-seen order like a JS object.
+    sections: dict[str, tuple[int, int, list[Item]]] = {}
     current: list[Item] | None = None
-    index = 0
-    total = len(toks)
-    while index < total:
-        tok = toks[index]
-        if tok.kind == _PRAGMA:
-            name = _JS_COMMENT.sub("", tok.value).strip(_JS_WHITESPACE)
+    k, offset = 0, 0
+    while k < n:
+        line = lines[k]
+        items = line[_ITEMS]
+        j = 0
+        if offset:
+            while j < len(items) and items[j][_OFFSET] < offset:
+                j += 1
+        if j == len(items):
+            k, offset = k + 1, 0
+            continue
+        item = items[j]
+        if item[_KIND] == _PRAGMA:
+            name = _JS_COMMENT.sub("", item[_VALUE]).strip(_JS_WHITESPACE)
             current = []
             # Architect quirk: `@a` and `@a # note` pass the duplicate check, and the
             # later section then replaces the earlier one.
-            sections[name] = (tok, current)
-            index += 1
-        elif tok.kind >= _STRING:
-            end, value = layout.value_at(index)
-            if current is None:
-                # Architect crashes here (TypeError): a value above the first pragma.
-                raise _error(display, "ValueBeforePragma", "a value appears before the first pragma",
-                             tok.line, tok.column)
-            current.append(Item(value=value, line=tok.line, column=tok.column))
-            index += end
+            sections[name] = (line[_LNO], item[_COLUMN], current)
+            offset = item[_OFFSET] + 1
+            continue
+        if j + 1 < len(items) and k + 1 < n and lines[k + 1][_LEAD] < 2:
+            # The common case, inlined: an array that is not followed by indentation.
+            end, value = line[_NTOKS] - item[_OFFSET], [i[_VALUE] for i in items[j:] if i[_KIND] != _PRAGMA]
         else:
-            index += 1
+            end, value = layout.value_at(k, j)
+        if current is None:
+            # Architect crashes here (TypeError): a value above the first pragma.
+            raise _error(display, "ValueBeforePragma", "a value appears before the first pragma",
+                         line[_LNO], item[_COLUMN])
+        current.append(Item(value, line[_LNO], item[_COLUMN]))
+        position = starts[k] + item[_OFFSET] + end
+        if position == starts[k + 1]:
+            k, offset = k + 1, 0
+            continue
+        if position > starts[k + 1]:
+            k = bisect_right(starts, position, lo=k) - 1
+        offset = position - starts[k] if k < n else 0
     return tuple(
-        Pragma(name=name, items=tuple(items), line=tok.line, column=tok.column)
-        for name, (tok, items) in sections.items()
+        Pragma(name=name, items=tuple(items), line=line, column=column)
+        for name, (line, column, items) in sections.items()
     )
