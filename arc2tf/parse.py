@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_right
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -119,9 +120,10 @@ def _js_number(text: str) -> int | float:
         value = float(body)
     if text[0] == "-":
         value = -value
-    # JSON.stringify prints integral numbers below 1e21 without a decimal point.
+    # JSON.stringify prints integral numbers below 1e21 without a decimal point,
+    # with the shortest digits that round-trip (12345678901234567890 -> ...567000).
     if math.isfinite(value) and value.is_integer() and abs(value) < 1e21:
-        return int(value)
+        return int(value) if abs(value) < 2**53 else int(Decimal(repr(value)))
     return value
 
 
