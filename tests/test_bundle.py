@@ -346,3 +346,15 @@ def test_quiet_prints_nothing(tmp_path, capsys):
     _sample_project(tmp_path)
     bundle_functions(_sample_app(tmp_path), tmp_path / "b", quiet=True)
     assert capsys.readouterr() == ("", "")
+
+
+def test_process_and_thread_zip_passes_write_the_same_bytes(tmp_path, monkeypatch):
+    from arc2tf.bundle import build
+
+    _sample_project(tmp_path)
+    bundle_functions(_sample_app(tmp_path), tmp_path / "threads", quiet=True)
+    monkeypatch.setattr(build, "ZIP_EXECUTOR", "process")
+    report = bundle_functions(_sample_app(tmp_path), tmp_path / "procs", quiet=True)
+    assert report.rebuilt == ("get-index", "ws-default")
+    for name in ("get-index.zip", "ws-default.zip"):
+        assert (tmp_path / "threads" / name).read_bytes() == (tmp_path / "procs" / name).read_bytes()

@@ -24,7 +24,7 @@ import json
 import os
 import threading
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +48,9 @@ from arc2tf.errors import KIND_BUILD, ArcError, ArcErrors, ArcWarning
 FORMAT_VERSION = 1
 STATE_FILE = ".arc2tf-bundles.json"
 CACHE_DIR = ".arc2tf-cache"
+# "thread" or "process": how the zip pass runs in parallel. Threads by default (see the
+# module docstring); benchmarks/bench_bundle.py switches this to compare the two.
+ZIP_EXECUTOR = "thread"
 
 
 @dataclass(frozen=True)
@@ -149,25 +152,44 @@ def _bundle(app: ir.App, bundle_dir: Path, cache_dir: Path, jobs: int, emit: _Em
 
         list(pool.map(install, [needed[k] for k in sorted(needed)]))
 
-        def build(p: _Plan) -> BundledFunction | list[ArcError]:
-            if p.spec is not None and p.spec.key in install_failures:
-                return [deps_mod.failure_error(p.fn.name, p.spec, install_failures[p.spec.key])]
-            tree = trees.get(p.spec.key) if p.spec is not None else None
-            emit(BundleEvent("zipping", p.fn.name))
-            return _build(p, tree, bundle_dir, deps_cache, warnings)
-
         results: dict[str, BundledFunction] = {}
         for p in plans:
             if p.reuse is not None:
                 results[p.fn.name] = _reused(p, bundle_dir, deps_cache)
                 emit(BundleEvent("reused", p.fn.name), finished=True)
-        for p, built in zip(to_build, pool.map(build, to_build), strict=True):
-            if isinstance(built, list):
-                errors += built
+        ready = []
+        for p in to_build:
+            if p.spec is not None and p.spec.key in install_failures:
+                errors.append(deps_mod.failure_error(p.fn.name, p.spec, install_failures[p.spec.key]))
                 emit(BundleEvent("failed", p.fn.name), finished=True)
             else:
-                results[p.fn.name] = built
-                emit(BundleEvent("built", p.fn.name, _size_label(built)), finished=True)
+                ready.append(p)
+
+        def build(p: _Plan) -> tuple[BundledFunction | list[ArcError], list[ArcWarning]]:
+            emit(BundleEvent("zipping", p.fn.name))
+            return _build(p, trees.get(p.spec.key) if p.spec else None, bundle_dir, deps_cache)
+
+        zip_pool: Executor = pool
+        if ZIP_EXECUTOR == "process" and len(ready) > 1:
+            zip_pool = ProcessPoolExecutor(max_workers=jobs)
+            futures = {zip_pool.submit(_build, p, trees.get(p.spec.key) if p.spec else None, bundle_dir,
+                                       deps_cache): p for p in ready}
+        else:
+            futures = {pool.submit(build, p): p for p in ready}
+        try:
+            for future in as_completed(futures):
+                p = futures[future]
+                built, warns = future.result()
+                warnings += warns
+                if isinstance(built, list):
+                    errors += built
+                    emit(BundleEvent("failed", p.fn.name), finished=True)
+                else:
+                    results[p.fn.name] = built
+                    emit(BundleEvent("built", p.fn.name, _size_label(built)), finished=True)
+        finally:
+            if zip_pool is not pool:
+                zip_pool.shutdown()
 
     # Record what now matches what; keep entries of functions that failed (their old zip stays).
     current = {fn.name for fn in app.functions}
@@ -282,8 +304,15 @@ def _zip_matches(path: Path, old: dict, recorded_stat: list | None) -> bool:
     return file_base64_sha256(path) == old.get("sha256")
 
 
-def _build(p: _Plan, tree: Path | None, bundle_dir: Path, deps_cache: Path,
-           warnings: list[ArcWarning]) -> BundledFunction | list[ArcError]:
+def _build(p: _Plan, tree: Path | None, bundle_dir: Path,
+           deps_cache: Path) -> tuple[BundledFunction | list[ArcError], list[ArcWarning]]:
+    """Zip one function (in a worker thread or process): (the result or its errors, warnings)."""
+    warnings: list[ArcWarning] = []
+    return _zip_function(p, tree, bundle_dir, deps_cache, warnings), warnings
+
+
+def _zip_function(p: _Plan, tree: Path | None, bundle_dir: Path, deps_cache: Path,
+                  warnings: list[ArcWarning]) -> BundledFunction | list[ArcError]:
     layers = list(p.layers)
     if p.spec is not None and tree is not None:
         dep_entries, errors = scan_tree(tree, p.spec.prefix, None, owner=p.fn.name)
