@@ -60,7 +60,8 @@ def test_init_creates_the_echo_app_then_nothing(tmp_path):
 
 
 def test_init_fills_only_what_is_missing_and_never_overwrites(tmp_path):
-    (tmp_path / "app.arc").write_text("@app\nshop\n\n@http\nget /\nget /items/:id\npost /items\n\n@ws\njoin\n")
+    manifest = "@app\nshop\n\n@http\nget /\nget /items/:id\npost /items\n\n@ws\njoin\n"
+    (tmp_path / "app.arc").write_text(manifest)
     mine = tmp_path / "src/http/get-index/index.mjs"
     mine.parent.mkdir(parents=True)
     mine.write_text("export const handler = async () => ({ statusCode: 204 })\n")
@@ -70,7 +71,8 @@ def test_init_fills_only_what_is_missing_and_never_overwrites(tmp_path):
 
     result = arc2tf("init", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    created = [line.removeprefix("created ") for line in result.stdout.splitlines() if line.startswith("created")]
+    lines = result.stdout.splitlines()
+    created = [line.removeprefix("created ") for line in lines if line.startswith("created")]
     assert created == [
         "src/http/get-items-000id/index.mjs",
         "src/ws/connect/index.mjs",
@@ -168,7 +170,8 @@ def test_python_handlers_run(tmp_path, monkeypatch):
 
     for route in ("connect", "disconnect"):
         path, name = files[route]
-        assert getattr(_load(path), name)({"requestContext": {"connectionId": "c1"}}, None) == {"statusCode": 200}
+        event = {"requestContext": {"connectionId": "c1"}}
+        assert getattr(_load(path), name)(event, None) == {"statusCode": 200}
 
     with mock_aws():
         path, name = files["default"]
