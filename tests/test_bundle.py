@@ -358,3 +358,29 @@ def test_process_and_thread_zip_passes_write_the_same_bytes(tmp_path, monkeypatc
     assert report.rebuilt == ("get-index", "ws-default")
     for name in ("get-index.zip", "ws-default.zip"):
         assert (tmp_path / "threads" / name).read_bytes() == (tmp_path / "procs" / name).read_bytes()
+
+
+def test_a_real_project_through_load_app(tmp_path):
+    """The IR as normalize builds it from app.arc and config.arc, not by hand."""
+    from arc2tf.normalize import load_app
+
+    write(tmp_path / "app.arc", "@app\ndemo\n\n@http\nget /\nget /py\npost /form\n\n@ws\n")
+    write(tmp_path / "src/http/get-index/index.mjs", "export const handler = 1\n")
+    write(tmp_path / "src/http/get-py/index.py", "def handler(e, c): return 1\n")
+    write(tmp_path / "src/http/get-py/config.arc", "@aws\nruntime python3.12\narchitecture x86_64\n")
+    write(tmp_path / "src/http/post-form/index.mjs", "export const handler = 1\n")
+    write(tmp_path / "src/http/post-form/config.arc", "@arc\nshared false\n")
+    for route in ("connect", "default", "disconnect"):
+        write(tmp_path / f"src/ws/{route}/index.mjs", "export const handler = 1\n")
+    write(tmp_path / "src/shared/db.mjs", "export const db = 1\n")
+    write(tmp_path / "src/views/page.mjs", "export const page = 1\n")
+    app = load_app(tmp_path)
+    report = bundle_functions(app, tmp_path / "terraform/bundles", quiet=True)
+    assert [f.name for f in report.functions] == [f.name for f in app.functions]
+    b = tmp_path / "terraform/bundles"
+    assert zip_names(b / "get-index.zip") == [
+        "index.mjs", "node_modules/@architect/shared/db.mjs", "node_modules/@architect/views/page.mjs"]
+    assert zip_names(b / "get-py.zip") == [
+        "config.arc", "index.py", "vendor/shared/db.mjs", "vendor/views/page.mjs"]
+    assert zip_names(b / "post-form.zip") == ["config.arc", "index.mjs"]  # `@arc shared false`
+    assert zip_names(b / "ws-default.zip") == ["index.mjs", "node_modules/@architect/shared/db.mjs"]

@@ -7,7 +7,8 @@ and ANY routes, or only those `@views` lists. Node.js functions get them as
 `node_modules/@architect/shared` and `.../views` (so `require('@architect/shared/x')`
 works); every other runtime as `vendor/shared` and `vendor/views`. The static
 folder's `static.json` (fingerprinted asset names) goes into `shared/` of every
-function that shares code.
+function that shares code. A function that does not share code gets no views either
+(hydrate's getPaths skips it for both).
 """
 
 from __future__ import annotations
@@ -49,28 +50,25 @@ def shared_layout(app: ir.App) -> SharedLayout:
         if candidate.is_file():
             static_json = candidate
 
-    names = {fn.name for fn in app.functions}
-    # Listing functions in @shared narrows sharing to them (Architect resets every
-    # function's `shared` first), but only when the shared folder exists.
-    shared_to = set(names)
+    # A function's effective `shared` setting, as inventory leaves it: listing functions in
+    # @shared (when the shared folder exists) resets every function to false and sets the
+    # listed ones to true, overriding config.arc; otherwise config.arc's `@arc shared false`
+    # opts out.
     listed = _listed_functions(app, shared_items)
     if shared_dir is not None and listed is not None:
-        shared_to = listed
-    views_to = {fn.name for fn in app.functions
-                if fn.kind == "http" and (fn.route.startswith("get ") or fn.route.startswith("any "))}
+        shared_to = set(listed)
+    else:
+        shared_to = {fn.name for fn in app.functions if fn.shared is not False}
+    # Views: GET and ANY routes by default, config.arc `views true|false` per function, or
+    # exactly the routes @views lists (when the views folder exists).
     listed = _listed_functions(app, views_items, http_only=True)
     if views_dir is not None and listed is not None:
-        views_to = listed
-
-    # Per-function opt-outs (config.arc `@arc shared false` / `views false`), where the IR carries them.
-    for fn in app.functions:
-        if getattr(fn, "shared", None) is False:
-            shared_to.discard(fn.name)
-            views_to.discard(fn.name)  # Architect: `shared false` opts out of both copies
-        if getattr(fn, "views", None) is False:
-            views_to.discard(fn.name)
-        if getattr(fn, "views", None) is True and fn.kind == "http":
-            views_to.add(fn.name)
+        views_to = set(listed)
+    else:
+        views_to = {fn.name for fn in app.functions if fn.kind == "http" and (
+            fn.views is True or (fn.views is None and fn.route.split(" ", 1)[0] in ("get", "any")))}
+    # Hydrate skips a function whose `shared` is false for every copy, views included.
+    views_to &= shared_to
     return SharedLayout(shared_dir, views_dir, static_json, frozenset(shared_to), frozenset(views_to))
 
 

@@ -65,7 +65,7 @@ def display_path(path: str | Path) -> str:
 
 
 class StatCache:
-    """file realpath -> (size, mtime_ns, inode, mode, sha256); thread-safe, saved as JSON."""
+    """file path -> (size, mtime_ns, inode, mode, sha256); thread-safe, saved as JSON."""
 
     def __init__(self, path: Path | None):
         self._path = path
@@ -131,15 +131,15 @@ def scan_tree(
     entries: list[FileEntry] = []
     errors: list[ArcError] = []
     real_root = os.path.realpath(root)
-    # (dir on disk, relative path ending in "/" or "", real paths of it and its ancestors):
-    # a symlinked dir that points back at an ancestor is a loop and is not walked again.
-    stack: list[tuple[str, str, frozenset[str]]] = [(str(root), "", frozenset({real_root}))]
+    # (dir on disk, relative path ending in "/" or "", its real path, real paths of it and its
+    # ancestors): a symlinked dir that points back at an ancestor is a loop, not walked again.
+    stack: list[tuple[str, str, str, frozenset[str]]] = [(str(root), "", real_root, frozenset({real_root}))]
 
     def inside(real: str) -> bool:
         return real == real_root or real.startswith(real_root + os.sep)
 
     while stack:
-        dir_path, rel_dir, ancestors = stack.pop()
+        dir_path, rel_dir, real_parent, ancestors = stack.pop()
         parent_name = os.path.basename(dir_path)
         try:
             with os.scandir(dir_path) as it:
@@ -161,6 +161,7 @@ def scan_tree(
                                    child.path, "rename it; zip entry names must be UTF-8"))
                 continue
             target = child.path
+            real = None  # known only for symlinks; a plain child's is its parent's plus its name
             try:
                 if child.is_symlink():
                     real = os.path.realpath(child.path)
@@ -184,10 +185,10 @@ def scan_tree(
                                    child.path))
                 continue
             if stat.S_ISDIR(st.st_mode):
-                real_dir = os.path.realpath(target)
+                real_dir = real if real is not None else real_parent + os.sep + name
                 if real_dir in ancestors:
                     continue
-                stack.append((child.path, rel + "/", ancestors | {real_dir}))
+                stack.append((child.path, rel + "/", real_dir, ancestors | {real_dir}))
             elif stat.S_ISREG(st.st_mode):
                 try:
                     digest = cache.sha256(target, st) if cache is not None else ""
