@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 import os
 import re
 from dataclasses import dataclass, replace
@@ -31,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from arc2tf.errors import KIND_MANIFEST, KIND_PLUGIN, ArcError, ArcErrors
+from arc2tf.errors import KIND_MANIFEST, KIND_PLUGIN, KIND_VALIDATION, ArcError, ArcErrors
 
 
 @dataclass(frozen=True)
@@ -159,18 +160,20 @@ def load_project(project_dir: str | os.PathLike[str], manifest: str | os.PathLik
     else:
         for name, fmt in _MANIFEST_FILES:
             path = root / name
-            if not os.path.lexists(path):
+            if not path.exists():
                 continue
             found = _read_manifest(path, fmt, errors, KIND_MANIFEST)
             if found is not None or fmt != "package.json":
                 break
+    if errors:
+        raise ArcErrors(errors)  # Architect stops at a broken manifest, before prefs and .env
 
     local_prefs = _read_prefs(root, errors)
     global_prefs = _read_prefs(Path(os.path.abspath(home)) if home is not None else Path.home(), errors)
 
     dotenv: dict[str, dict[str, str] | None] | None = None
     dotenv_path = root / ".env"
-    if os.path.lexists(dotenv_path):
+    if dotenv_path.exists():
         try:
             variables = parse_dotenv(_read_text(dotenv_path))
         except OSError as exc:
@@ -188,14 +191,18 @@ def load_project(project_dir: str | os.PathLike[str], manifest: str | os.PathLik
 
 
 def load_function_config(project_dir: str | os.PathLike[str], src: str) -> Manifest | None:
-    """The per-function config (`config.arc`, or its other names and formats) in `<project_dir>/<src>`."""
+    """The per-function config (`config.arc`, or its other names and formats) in `<project_dir>/<src>`.
+
+    Inventory reads these while it validates pragmas, so their problems are kind
+    "validation" errors.
+    """
     folder = Path(os.path.abspath(project_dir)) / src
     for name, fmt in _FUNCTION_CONFIG_FILES:
         path = folder / name
-        if not os.path.lexists(path):
+        if not path.exists():
             continue
         errors: list[ArcError] = []
-        found = _read_manifest(path, fmt, errors, KIND_MANIFEST)
+        found = _read_manifest(path, fmt, errors, KIND_VALIDATION)
         if errors:
             raise ArcErrors(errors)
         return found
@@ -254,7 +261,7 @@ def _read_text(path: Path) -> str:
 def _read_prefs(folder: Path, errors: list[ArcError]) -> Manifest | None:
     for name in _PREFERENCE_FILES:
         path = folder / name
-        if os.path.lexists(path):
+        if path.exists():
             # Architect's inventory files preference problems under its `plugin` error type.
             return _read_manifest(path, "arc", errors, KIND_PLUGIN)
     return None
@@ -296,7 +303,8 @@ def _read_manifest(path: Path, fmt: str, errors: list[ArcError], kind: str) -> M
                             hint="package.json must hold a JSON object")
             if not _js_truthy(found):
                 return None
-            pragmas = _pragmas_from_json(found, display, kind)
+            # Architect re-reads the key through JSON.stringify (Infinity becomes null).
+            pragmas = _pragmas_from_json(_as_json(found), display, kind)
     except ArcErrors as exc:
         errors.extend(replace(e, kind=kind) for e in exc.errors)
         return None
@@ -332,7 +340,8 @@ def _js_int(text: str) -> int | float:
 
 def _load_json(text: str, display: str, kind: str) -> Any:
     try:
-        return json.loads(text, parse_int=_js_int, parse_constant=_reject_constant)
+        return json.loads(text, parse_int=_js_int, parse_float=_js_json_float,
+                          parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise _fail(kind, display, f"invalid JSON: {exc.msg}", exc.lineno, exc.colno,
                     hint="fix the JSON syntax (JSON allows no comments or trailing commas)",
@@ -343,15 +352,42 @@ def _load_json(text: str, display: str, kind: str) -> Any:
 
 
 class _YamlLoader(yaml.SafeLoader):
-    """YAML 1.2 booleans (js-yaml): only true/false, not yes/no/on/off."""
+    """Plain scalars resolved as js-yaml (Architect's YAML reader) resolves them.
+
+    PyYAML follows YAML 1.1: `yes`/`on` are booleans, `0777` is octal, `1:30` is
+    sexagesimal, `1e3` is a string. js-yaml follows YAML 1.2: only true/false
+    are booleans, `0777` is 777, `1e3` is 1000 (underscores allowed in numbers).
+    """
 
 
+_YAML_BOOL = "tag:yaml.org,2002:bool"
+_YAML_INT = "tag:yaml.org,2002:int"
+_YAML_FLOAT = "tag:yaml.org,2002:float"
 _YamlLoader.yaml_implicit_resolvers = {
-    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    key: [(tag, regexp) for tag, regexp in resolvers if tag not in (_YAML_BOOL, _YAML_INT, _YAML_FLOAT)]
     for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _YamlLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+    _YAML_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+_YamlLoader.add_implicit_resolver(
+    _YAML_INT, re.compile(r"^[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|0o[0-7_]+|[0-9][0-9_]*)$"),
+    list("-+0123456789"))
+_YamlLoader.add_implicit_resolver(
+    _YAML_FLOAT,
+    re.compile(r"^(?:[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|\.[0-9_]+(?:[eE][-+]?[0-9]+)?"
+               r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+    list("-+0123456789."))
+
+
+def _yaml_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    text = str(loader.construct_scalar(node)).replace("_", "")
+    sign = -1 if text.startswith("-") else 1
+    body = text.lstrip("+-")
+    base = {"0b": 2, "0x": 16, "0o": 8}.get(body[:2], 10)
+    return sign * int(body[2:] if base != 10 else body, base)
+
+
+_YamlLoader.add_constructor(_YAML_INT, _yaml_int)
 
 
 def _load_yaml(text: str, display: str, kind: str) -> Any:
@@ -366,17 +402,47 @@ def _load_yaml(text: str, display: str, kind: str) -> Any:
     except RecursionError:
         raise _fail(kind, display, "invalid YAML: nested too deeply", hint="fix the YAML syntax",
                     parser_error="YAMLException") from None
-    # Architect round-trips YAML through JSON.stringify: dates become strings.
+    # Architect round-trips YAML through JSON.stringify: dates become strings,
+    # Infinity and NaN become null.
     try:
-        return json.loads(json.dumps(data, default=_yaml_json_default))
-    except (TypeError, ValueError) as exc:
+        return _as_json(data)
+    except (TypeError, ValueError, RecursionError) as exc:
         raise _fail(kind, display, f"cannot convert YAML to JSON: {exc}",
                     hint="use plain YAML values") from None
 
 
+def _as_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _as_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_as_json(v) for v in value]
+    if isinstance(value, float):
+        return _js_float(value)
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    return _yaml_json_default(value)
+
+
+def _js_json_float(text: str) -> int | float:
+    # JSON.parse: 1.0 is 1; 1e400 is Infinity.
+    value = float(text)
+    return int(value) if math.isfinite(value) and value.is_integer() and abs(value) < 2**53 else value
+
+
+def _js_float(value: float) -> int | float | None:
+    if not math.isfinite(value):
+        return None  # JSON.stringify(Infinity) is null
+    return int(value) if value.is_integer() and abs(value) < 2**53 else value
+
+
 def _yaml_json_default(value: Any) -> Any:
-    if isinstance(value, datetime.datetime | datetime.date):
-        return value.isoformat()
+    # JSON.stringify(Date): UTC, milliseconds, "Z" (js-yaml reads timestamps as Dates).
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(datetime.UTC).replace(tzinfo=None)
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    if isinstance(value, datetime.date):
+        return value.strftime("%Y-%m-%dT00:00:00.000Z")
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")
     if isinstance(value, set):
