@@ -18,7 +18,6 @@ measures both.)
 from __future__ import annotations
 
 import dataclasses
-import fcntl
 import hashlib
 import json
 import os
@@ -94,7 +93,12 @@ def bundle_functions(
 
     with open(cache_dir / "lock", "w") as lock:
         # Two builds into one bundle dir at once would race on the same files.
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            import fcntl
+        except ImportError:  # Windows: no advisory locks here; one build at a time is on the user
+            pass
+        else:
+            fcntl.flock(lock, fcntl.LOCK_EX)
         return _bundle(app, bundle_dir, cache_dir, jobs, emit)
 
 
