@@ -629,20 +629,28 @@ class MotoDeploy:
     def destroy(self, *args: str) -> subprocess.CompletedProcess[str]:
         return self.tf.run(self._root(), "destroy", "-auto-approve", "-input=false", *args)
 
-    def plan_exit_code(self, *args: str, plan_file: str | None = None) -> tuple[int, str]:
+    def plan_exit_code(self, *args: str) -> tuple[int, str]:
         """`plan -detailed-exitcode`: 0 no changes, 2 changes (1 is an error and raises)."""
-        extra = [f"-out={plan_file}"] if plan_file else []
-        proc = self.tf.run(self._root(), "plan", "-detailed-exitcode", "-input=false", *extra, *args,
-                           ok_codes=(0, 2))
+        proc = self.tf.run(self._root(), "plan", "-detailed-exitcode", "-input=false", *args, ok_codes=(0, 2))
         return proc.returncode, proc.stdout
 
     def planned_changes(self, *args: str) -> list[dict[str, Any]]:
-        """The `resource_changes` of a plan whose actions are not no-op/read."""
-        plan_file = str(self.scratch / "deploy.tfplan")
-        self.plan_exit_code(*args, plan_file=plan_file)
-        plan = self.tf.json(self._root(), "show", plan_file)
-        return [rc for rc in plan.get("resource_changes", [])
-                if set(rc["change"]["actions"]) - {"no-op", "read"}]
+        """The resource changes a plan would make: {address, type, key, action}, sorted by address.
+
+        Read from `plan -json` (no `show` of a plan file: that would start the
+        provider once more only to load its schema).
+        """
+        proc = self.tf.run(self._root(), "plan", "-json", "-detailed-exitcode", "-input=false", *args,
+                           ok_codes=(0, 2))
+        changes = []
+        for line in proc.stdout.splitlines():
+            message = json.loads(line) if line.startswith("{") else {}
+            if message.get("type") != "planned_change":
+                continue
+            resource = message["change"]["resource"]
+            changes.append({"address": resource["addr"], "type": resource["resource_type"],
+                            "key": resource.get("resource_key"), "action": message["change"]["action"]})
+        return sorted(changes, key=lambda c: c["address"])
 
     def outputs(self) -> dict[str, Any]:
         return {k: v["value"] for k, v in self.tf.json(self._root(), "output").items()}
