@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.moto_server import MotoDeploy, MotoServer, find_provider_mirror, find_terraform, start_moto_server
+if TYPE_CHECKING:
+    from tests.moto_server import MotoDeploy, MotoServer
 
 # --- deploy tests (tests/moto_server.py, tests/test_deploy.py) -------------------------
+# Imported inside the fixtures, so the rest of the suite never depends on them.
 
 
 @pytest.fixture
 def moto_server(tmp_path: Path) -> Iterator[MotoServer]:
     """The extended moto server on a free 127.0.0.1 port, stopped after the test."""
+    from tests.moto_server import start_moto_server
+
     server = start_moto_server(tmp_path)
     try:
         yield server
@@ -25,6 +30,8 @@ def moto_server(tmp_path: Path) -> Iterator[MotoServer]:
 @pytest.fixture
 def moto_deploy(request: pytest.FixtureRequest, tmp_path: Path) -> MotoDeploy:
     """Terraform (offline, provider from the mirror) pointed at `moto_server`; skips without them."""
+    from tests.moto_server import MotoDeploy, find_provider_mirror, find_terraform
+
     binary = find_terraform()
     if binary is None:
         pytest.skip("terraform is not on PATH")
