@@ -16,8 +16,8 @@ from arc2tf.errors import ArcError, ArcWarning
 
 
 def use_colour(stream) -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set (no-color.org: any value)."""
-    return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
+    """Colour only on a terminal, and never when NO_COLOR is set to a non-empty value (no-color.org)."""
+    return not os.environ.get("NO_COLOR") and hasattr(stream, "isatty") and stream.isatty()
 
 
 _use_colour = use_colour

@@ -112,6 +112,15 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(tmp_path):
     assert piped.returncode == 1 and not ANSI.search(piped.stderr)
 
 
+def test_drift_diff_is_coloured_on_a_terminal_only_without_no_color(built):
+    main_tf = built / "terraform" / "staging" / "main.tf"
+    main_tf.write_text(main_tf.read_text() + "# hand edit\n")
+    code, text = in_terminal("build", "--check", cwd=built)
+    assert code == 1 and "\x1b[31m-# hand edit" in text
+    code, text = in_terminal("build", "--check", cwd=built, NO_COLOR="1")
+    assert code == 1 and "-# hand edit" in text and not ANSI.search(text)
+
+
 # --- build and --check ----------------------------------------------------------------------
 
 
