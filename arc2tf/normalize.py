@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import posixpath
 import re
 from collections.abc import Iterable
@@ -109,12 +110,33 @@ _HTTP_PATH_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWX
 # Architect 5 named the WebSocket handler dirs `ws-connect` etc.; Architect 6+ ignores them.
 LEGACY_WS_DIRS = {"connect": "ws-connect", "disconnect": "ws-disconnect", "default": "ws-default"}
 # Handler files Architect looks for, in its order, and the file it assumes when none exists.
-_HANDLER_FILES = {
-    "node": (("index.js", "index.mjs", "index.cjs"), "index"),
+_HANDLER_FILES: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "node": (("index.js", "index.mjs", "index.cjs"), None),  # none found: the handler setting's file
     "python": (("lambda.py", "handler.py", "index.py"), "lambda"),
     "ruby": (("lambda.rb", "handler.rb", "index.rb"), "lambda"),
     "deno": (("mod.ts", "mod.js", "mod.tsx", "index.ts", "index.js", "index.tsx"), "mod"),
 }
+# The function config files Architect reads (manifest.load_function_config reads the same names).
+_CONFIG_FILES = frozenset(
+    {
+        "config.arc",
+        ".arc-config",
+        "arc.json",
+        "arc-config.json",
+        "config.yaml",
+        "config.yml",
+        "arc-config.yaml",
+        "arc-config.yml",
+    }
+)
+# toLogicalID's and the @http validator's patterns (JavaScript's \w is ASCII-only)
+_UPPER = re.compile(r"([A-Z])")
+_EDGE_SEPARATORS = re.compile(r"^[\W_]+|[\W_]+$", re.ASCII)
+_INNER_SEPARATOR = re.compile(r"[\W_]+(\w|$)", re.ASCII)
+_BAD_PATH_CHAR = re.compile(r"[^a-zA-Z0-9/\-:._*]")
+_TRAILING_SPECIAL = re.compile(r"[-._]($|/)")
+_NAMED_PARAM = re.compile(r"/:[\w.-]+(/|$)", re.ASCII)
+_MID_PART_PARAM = re.compile(r"/\w+:\w*", re.ASCII)
 _METHODS_HINT = "expected one of " + ", ".join(HTTP_METHODS)
 
 
@@ -146,12 +168,12 @@ def architect_lambda_name(path: str) -> str:
 
 def architect_logical_id(text: str) -> str:
     """Architect's toLogicalID (`get-things-id` -> `GetThingsId`), as @architect/package names resources."""
-    s = re.sub(r"([A-Z])", r" \1", text)
+    s = _UPPER.sub(r" \1", text)
     if len(s) == 1:
         return s.upper()
-    s = re.sub(r"^[\W_]+|[\W_]+$", "", s, flags=re.ASCII).lower()
+    s = _EDGE_SEPARATORS.sub("", s).lower()
     s = s[:1].upper() + s[1:]
-    s = re.sub(r"[\W_]+(\w|$)", lambda m: m.group(1).upper(), s, flags=re.ASCII)
+    s = _INNER_SEPARATOR.sub(lambda m: m.group(1).upper(), s)
     return "GetIndex" if s == "Get" else s
 
 
@@ -215,15 +237,10 @@ def _js_number(text: str) -> Any:
     return text
 
 
-def _plain(value: Any) -> Any:
-    """A deep copy as plain lists/dicts (JSON.parse(JSON.stringify(x)))."""
-    return json.loads(json.dumps(value))
-
-
 def _posix_join(*parts: str) -> str:
     """path.join: joins and normalizes (posix separators), `.` for an empty result."""
-    joined = posixpath.normpath(posixpath.join(*[p.replace("\\", "/") for p in parts if p != ""]))
-    return joined
+    # Node's join never restarts at an absolute part: join(cwd, "/x") is cwd + "/x".
+    return posixpath.normpath("/".join(p.replace("\\", "/") for p in parts if p != "")).lstrip("/") or "."
 
 
 # ---------------------------------------------------------------------------
@@ -293,6 +310,8 @@ class _Normalizer:
         self.display = manifest.display if project.manifest is not None else None
         self.arc: dict[str, list[Item]] = {p.name: list(p.items) for p in manifest.pragmas}
         self.pragma_pos: dict[str, Pragma] = {p.name: p for p in manifest.pragmas}
+        self.cwd_str = str(self.cwd)
+        self._dir_cache: dict[str, frozenset[str] | None] = {}
 
     # -- error plumbing ------------------------------------------------------
 
@@ -554,7 +573,7 @@ class _Normalizer:
         origins: dict[str, tuple[str | None, Item | None]] | None = None,
     ) -> tuple[dict[str, Any], dict[str, tuple[str | None, Item | None]]]:
         """inventory's upsert: overlay `@aws`-style settings (layers and policies replace, deduped)."""
-        props = _plain(config)
+        props = dict(config)  # values are replaced, never changed in place
         origins = dict(origins or {})
         layers: list[Any] = []
         policies: list[Any] = []
@@ -711,9 +730,12 @@ class _Normalizer:
             src = _posix_join(custom_src)
         else:
             src = _posix_join("src", dir_type or pragma, name)
-        config = _plain(self.project_config)
+        config = dict(self.project_config)
         origins = dict(self.project_origins)
-        fn_config = self.read_function_config(src)
+        files = self.dir_files(src)
+        # Only ask the loader when a config file is there: most handler dirs have none, and
+        # one directory listing is much cheaper than a stat per candidate name (3,000 routes).
+        fn_config = self.read_function_config(src) if files and files & _CONFIG_FILES else None
         if fn_config is not None:
             parsed = {p.name: list(p.items) for p in fn_config.pragmas}
             if "aws" in parsed:
@@ -732,6 +754,22 @@ class _Normalizer:
         self.resolve_runtime(lam)
         self.resolve_handler(lam)
         return lam
+
+    def dir_files(self, src: str) -> frozenset[str] | None:
+        """Names in a Lambda's src dir (None when it is not a dir), listed once per dir."""
+        if src not in self._dir_cache:
+            parent, name = posixpath.split(src)
+            siblings = self.dir_files(parent) if parent and parent != src else None
+            if parent and parent != src and (siblings is None or name not in siblings):
+                # a missing handler dir costs one listing of its parent, shared by all its siblings
+                self._dir_cache[src] = None
+                return None
+            try:
+                with os.scandir(os.path.join(self.cwd_str, src)) as entries:
+                    self._dir_cache[src] = frozenset(e.name for e in entries)
+            except OSError:
+                self._dir_cache[src] = None
+        return self._dir_cache[src]
 
     def read_function_config(self, src: str) -> Manifest | None:
         from arc2tf.manifest import load_function_config
@@ -773,18 +811,10 @@ class _Normalizer:
                 f"Invalid handler: {handler}. Expected {{file}}.{{method}}, example: index.handler",
                 "write the handler as `file.function`",
             )
-        src_dir = self.cwd / lam.src
-        file: str | None = None
-        for prefix in ("node", "python", "ruby", "deno"):
-            if runtime.startswith(prefix):
-                candidates, fallback = _HANDLER_FILES[prefix]
-                file = next((c.split(".")[0] for c in candidates if (src_dir / c).exists()), None)
-                if prefix == "node":
-                    self.check_node_package(lam, src_dir)
-                else:
-                    file = file or fallback
-                break
-        file = file or parts[0]
+        files = self.dir_files(lam.src)
+        if files and "package.json" in files and runtime.startswith("node"):
+            self.check_node_package(lam, self.cwd / lam.src)
+        file = _handler_file(runtime, files) or parts[0]
         if handler == self.project_config.get("handler"):
             # Architect regenerates a default handler from the file it found: `lambda.handler` for Python
             lam.config["handler"] = f"{file.split('.')[0]}.handler"
@@ -912,10 +942,10 @@ class _Normalizer:
                     item,
                     f"unknown HTTP method '{r.method}'; {_METHODS_HINT}",
                 )
-            bad = list(dict.fromkeys(c for c in path if c not in _HTTP_PATH_CHARS))
-            if bad:
+            if _BAD_PATH_CHAR.search(path):
+                bad = list(dict.fromkeys(c for c in path if c not in _HTTP_PATH_CHARS))
                 listed = ", ".join(bad)
-                plural = "" if len(listed) == 1 else "s"
+                plural = "" if len(listed) == 1 else "s"  # sic: Architect counts the joined string
                 self.problem(f"Invalid @http path character{plural} ({listed}): {name}", item, path_hint)
             if len(path) > 1:
                 if path[0] != "/":
@@ -930,19 +960,19 @@ class _Normalizer:
                     self.problem(
                         f"Invalid @http path (must have parts between two slashes): {name}", item, path_hint
                     )
-                if re.search(r"[-._]($|/)", path):
+                if _TRAILING_SPECIAL.search(path):
                     self.problem(
                         f"Invalid @http path (parts cannot end with special characters): {name}",
                         item,
                         "path parts cannot end with -, . or _",
                     )
-            if "/:" in path and not re.search(r"/:[\w.-]+(/|$)", path, re.ASCII):
+            if "/:" in path and not _NAMED_PARAM.search(path):
                 self.problem(
                     f"Invalid @http path (parameters must have only alphanumeric characters): {name}",
                     item,
                     "name every parameter: `/things/:id`",
                 )
-            if re.search(r"/\w+:\w*", path, re.ASCII):
+            if _MID_PART_PARAM.search(path):
                 self.problem(
                     f"Invalid @http path (parameters can only be used at the beginning of a path part): "
                     f"{name}",
@@ -1835,11 +1865,16 @@ class _Normalizer:
                     f"`{first.path}` then indented `method {first.method}` and `src src/http/<dir>`",
                 )
             )
-        by_id: dict[str, list[_Lambda]] = {}
+        # Equal logical IDs need equal letters and digits (case aside): only such groups pay for toLogicalID.
+        candidates: dict[str, list[_Lambda]] = {}
         for r in routes:
-            by_id.setdefault(
-                architect_logical_id(r.method + r.extra["lambda"][len(r.method) :].replace("000", "")), []
-            ).append(r)
+            key = r.extra["lambda"].replace("000", "").replace("-", "").replace("_", "").lower()
+            candidates.setdefault(key, []).append(r)
+        by_id: dict[str, list[_Lambda]] = {}
+        for group in candidates.values():
+            if len(group) > 1:
+                for r in group:
+                    by_id.setdefault(architect_logical_id(r.extra["lambda"].replace("000", "")), []).append(r)
         for logical_id, group in sorted(by_id.items()):
             if len(group) < 2:
                 continue
@@ -2042,7 +2077,47 @@ def _as_int(v: Any) -> int:
     return int(v)
 
 
+def _handler_file(runtime: str, files: frozenset[str] | None) -> str | None:
+    """The handler file Architect finds in a dir (Python: `lambda` when none); None: the setting's file."""
+    for prefix, (candidates, fallback) in _HANDLER_FILES.items():
+        if runtime.startswith(prefix):
+            found = next((c for c in candidates if files and c in files), None)
+            return found.split(".")[0] if found else fallback
+    return None
+
+
 def _function_config(c: dict[str, Any]) -> FunctionConfig:
+    key = tuple(_hashable(c[k]) for k in _CONFIG_KEYS)
+    cached = _CONFIG_CACHE.get(key)
+    if cached is None:
+        cached = _CONFIG_CACHE[key] = _new_function_config(c)
+    return cached
+
+
+# Equal configs share one frozen FunctionConfig (most functions of an app have the same).
+_CONFIG_KEYS = (
+    "runtime",
+    "memory",
+    "timeout",
+    "architecture",
+    "concurrency",
+    "storage",
+    "layers",
+    "policies",
+    "handler",
+)
+_CONFIG_CACHE: dict[tuple[Any, ...], FunctionConfig] = {}
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), _hashable(v)) for k, v in value.items()))
+    return (type(value).__name__, value)
+
+
+def _new_function_config(c: dict[str, Any]) -> FunctionConfig:
     return FunctionConfig(
         runtime=c["runtime"],
         memory=_as_int(c["memory"]),
@@ -2090,6 +2165,8 @@ def _unique_name(base: str, key: str, taken: set[str]) -> str:
 
 def _route_key(method: str, path: str) -> str:
     """The API Gateway v2 route key: `GET /things/{id}`, `ANY /{proxy+}`."""
+    if ":" not in path and "*" not in path:
+        return f"{method.upper()} {path}"
     parts = []
     for part in path.split("/"):
         if part.startswith(":"):
@@ -2103,5 +2180,8 @@ def _route_key(method: str, path: str) -> str:
 
 def _arn_path(method: str, path: str) -> str:
     """METHOD/PATH of the execute-api ARN as a glob: params and greedy params are `*`, ANY is `*`."""
+    verb = "*" if method == "any" else method.upper()
+    if ":" not in path and "*" not in path:
+        return verb + path
     parts = ["*" if p.startswith(":") or p == "*" else p for p in path.split("/")]
-    return ("*" if method == "any" else method.upper()) + "/".join(parts)
+    return verb + "/".join(parts)

@@ -551,3 +551,17 @@ def test_normalizing_twice_gives_equal_apps(tmp_path: Path, home: Path) -> None:
         tmp_path / "p", "@app\nmyapp\n@http\nget /foo-bar\nget /foo_bar\nget /\n@ws\njoin\n@events\ne\n"
     )
     assert load_app(root, home=home) == load_app(root, home=home)
+
+
+def test_handler_setting_is_regenerated_from_the_file_found_as_architect_does(
+    tmp_path: Path, home: Path
+) -> None:
+    app = app_of(
+        tmp_path,
+        home,
+        "@app\nmyapp\n@aws\nhandler main.run\n@http\nget /a\nget /b\n",
+        {"src/http/get-b/index.mjs": "export const handler = async () => ({})\n"},
+    )
+    # Architect keeps the file and always names the method `handler` (its getHandler + populate)
+    assert app.function("get-a").config.handler == "main.handler"
+    assert app.function("get-b").config.handler == "index.handler"
