@@ -165,13 +165,11 @@ def build(project_dir: Path, out_dir: Path | None, manifest: Path | None, no_bun
       arc2tf build examples/echo --out infra/echo
       arc2tf build --check               # CI drift gate: exit 1 and a diff on drift
     """
-    from arc2tf.normalize import load_app
     from arc2tf.output import check_tree, write_tree
 
     _quiet_verbose(quiet, verbose)
     out_dir = out_dir if out_dir is not None else project_dir / "terraform"
-    app = load_app(project_dir, manifest=manifest)
-    print_warnings(app.warnings)
+    app = _load(project_dir, manifest)
     files, create_once = _render(app, out_dir, backend)
     out_label = display_path(out_dir)
 
@@ -214,6 +212,21 @@ def build(project_dir: Path, out_dir: Path | None, manifest: Path | None, no_bun
     if bundle_line:
         click.echo(bundle_line)
     click.echo(f"next: cd {display_path(out_dir / 'staging')} && terraform init && terraform apply")
+
+
+def _load(project_dir: Path, manifest: Path | None):
+    """The app, or a usage-grade error when DIR has no manifest: Architect would fall back to
+    its built-in default app, but Terraform for an app nobody wrote is never what a build wants."""
+    from arc2tf.normalize import load_app
+
+    app = load_app(project_dir, manifest=manifest)
+    if not app.manifest:
+        _error(f"no Architect manifest in {display_path(project_dir)} "
+               "(app.arc, .arc, arc.json, arc.yaml, arc.yml or package.json with an `arc` key)",
+               "run `arc2tf init` to create one, or pass the project dir")
+        sys.exit(1)
+    print_warnings(app.warnings)
+    return app
 
 
 def _render(app, out_dir: Path, backend: str | None) -> tuple[dict[str, str], frozenset[str]]:
@@ -271,11 +284,8 @@ def bundle(project_dir: Path, out_dir: Path | None, manifest: Path | None, jobs:
       arc2tf bundle
       arc2tf bundle examples/echo --jobs 2
     """
-    from arc2tf.normalize import load_app
-
     out_dir = out_dir if out_dir is not None else project_dir / "terraform"
-    app = load_app(project_dir, manifest=manifest)
-    print_warnings(app.warnings)
+    app = _load(project_dir, manifest)
     line = _bundle(app, out_dir, jobs, quiet)
     if not quiet:
         click.echo(line)

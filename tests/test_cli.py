@@ -241,6 +241,13 @@ def test_rebuild_keeps_user_files_and_removes_stale_generated_ones(built):
     assert f"{len(stale)} removed" in result.stdout
 
 
+def test_build_without_a_manifest_points_to_init(tmp_path):
+    result = arc2tf("build", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "error: no Architect manifest in ." in result.stderr and "arc2tf init" in result.stderr
+    assert not list(tmp_path.iterdir())
+
+
 def test_build_refuses_to_overwrite_a_users_file(project):
     (project / "terraform" / "staging").mkdir(parents=True)
     (project / "terraform" / "staging" / "main.tf").write_text("# mine\n")
