@@ -8,6 +8,7 @@ an OSError from the disk (full, permission denied) is one clear line.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -44,6 +45,7 @@ class _Cli(click.Group):
     """Turns every error a user can cause into a message and an exit code, never a traceback."""
 
     def invoke(self, ctx: click.Context):
+        _exit_on_sigterm()
         try:
             return super().invoke(ctx)
         except ArcErrors as exc:
@@ -54,6 +56,18 @@ class _Cli(click.Group):
             reason = exc.strerror or str(exc)
             _error(f"{reason}{where}", _OS_ERROR_HINTS.get(exc.errno or 0))
             sys.exit(1)
+
+
+def _exit_on_sigterm() -> None:
+    """SIGTERM (a cancelled CI job, `kill`) unwinds like Ctrl-C does, so a build in progress
+    rolls its output back instead of dying between two renames."""
+    import signal
+
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+
+    with contextlib.suppress(ValueError):  # not the main thread: leave the default
+        signal.signal(signal.SIGTERM, stop)
 
 
 def _error(message: str, hint: str | None = None) -> None:

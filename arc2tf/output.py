@@ -32,7 +32,8 @@ Testing hook: when the environment variable ARC2TF_TEST_CRASH_AFTER=N is set,
 the N-th file operation of a write (staging writes and commit renames counted
 together, from 1) raises OSError(ENOSPC), as a full disk would; with
 ARC2TF_TEST_CRASH_MODE=kill the process exits at once with status 70 instead,
-as a SIGKILL would, without rolling back. Only the tests set these.
+as a SIGKILL would, without rolling back; with ARC2TF_TEST_CRASH_MODE=sigterm it
+sends itself SIGTERM (what a cancelled CI job gets). Only the tests set these.
 """
 
 from __future__ import annotations
@@ -287,7 +288,7 @@ class _FaultInjector:
     def __init__(self) -> None:
         raw = os.environ.get("ARC2TF_TEST_CRASH_AFTER", "")
         self.after = int(raw) if raw.isdigit() else None
-        self.kill = os.environ.get("ARC2TF_TEST_CRASH_MODE") == "kill"
+        self.mode = os.environ.get("ARC2TF_TEST_CRASH_MODE", "raise")
         self.count = 0
 
     def step(self) -> None:
@@ -295,8 +296,13 @@ class _FaultInjector:
             return
         self.count += 1
         if self.count >= self.after:
-            if self.kill:
+            if self.mode == "kill":
                 os._exit(70)
+            if self.mode == "sigterm":
+                import signal
+
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
             raise OSError(errno.ENOSPC, "No space left on device (ARC2TF_TEST_CRASH_AFTER)")
 
 

@@ -325,6 +325,19 @@ def test_killed_build_is_rolled_back_by_the_next_run(built):
     assert snapshot(out) == before
 
 
+def test_sigterm_mid_commit_rolls_back(built):
+    out = built / "terraform"
+    before = snapshot(out)
+    (built / "app.arc").write_text((built / "app.arc").read_text() + "\n@aws\nmemory 256\n")
+    crash_after = str(_crash_points(built)["first rename"] + 1)
+    result = arc2tf("build", "--no-bundle", cwd=built, ARC2TF_TEST_CRASH_AFTER=crash_after,
+                    ARC2TF_TEST_CRASH_MODE="sigterm")
+    assert result.returncode == 128 + 15
+    assert "Traceback" not in result.stderr
+    assert snapshot(out) == before
+    assert not list(out.glob(".arc2tf-tmp-*"))
+
+
 def test_build_with_bundles_then_reuses_them(project):
     result = arc2tf("build", "--jobs", "2", cwd=project)
     assert result.returncode == 0, result.stderr
