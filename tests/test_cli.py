@@ -193,6 +193,16 @@ def test_check_after_a_manifest_change_fails_then_build_fixes_it(built):
     assert arc2tf("build", "--check", cwd=built).returncode == 0
 
 
+def test_backend_s3_round_trip(built):
+    result = arc2tf("build", "--no-bundle", "--backend", "s3", "-v", cwd=built)
+    assert result.returncode == 0, result.stderr
+    assert "  wrote     terraform/staging/main.tf\n" in result.stdout
+    for env in ("staging", "production"):
+        assert 'backend "s3" {}' in (built / "terraform" / env / "main.tf").read_text()
+    assert arc2tf("build", "--check", "--backend", "s3", cwd=built).returncode == 0
+    assert arc2tf("build", "--check", cwd=built).returncode == 1  # the same flags, or it is drift
+
+
 def test_check_ignores_bundles_and_create_once_files(built):
     from arc2tf import emit
 
