@@ -565,3 +565,119 @@ def test_handler_setting_is_regenerated_from_the_file_found_as_architect_does(
     # Architect keeps the file and always names the method `handler` (its getHandler + populate)
     assert app.function("get-a").config.handler == "main.handler"
     assert app.function("get-b").config.handler == "index.handler"
+
+
+# --- no traceback, whatever the manifest holds ----------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from arc2tf.inspect_view import render_table  # noqa: E402
+
+_words = st.sampled_from(
+    [
+        "get",
+        "post",
+        "ANY",
+        "/",
+        "/a",
+        "/a/:b",
+        "/*",
+        "/x-y",
+        "src",
+        "method",
+        "join",
+        "connect",
+        "$default",
+        "memory",
+        "timeout",
+        "runtime",
+        "layers",
+        "policy",
+        "py",
+        "x86_64",
+        "false",
+        "disable",
+        "testing",
+        "staging",
+        "rate(1",
+        "day)",
+        "*String",
+        "stream",
+        "fetch",
+        "..",
+        "/a//b",
+        "folder",
+        "spa",
+        "ignore",
+        "arn:a:b:c:d:e:f:g",
+    ]
+)
+_scalars = st.one_of(
+    _words,
+    st.text(max_size=8),
+    st.integers(-5, 20000),
+    st.booleans(),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+)
+_values = st.one_of(
+    _scalars,
+    st.lists(_scalars, min_size=2, max_size=4),
+    st.dictionaries(_words, st.lists(_scalars, max_size=3), min_size=1, max_size=1),
+    st.dictionaries(
+        _words,
+        st.dictionaries(_words, st.one_of(_scalars, st.lists(_scalars, min_size=2, max_size=3)), max_size=3),
+        min_size=1,
+        max_size=1,
+    ),
+)
+_pragma_names = st.sampled_from(
+    [
+        "app",
+        "aws",
+        "http",
+        "ws",
+        "static",
+        "events",
+        "queues",
+        "scheduled",
+        "tables",
+        "tables-indexes",
+        "tables-streams",
+        "proxy",
+        "cdn",
+        "shared",
+        "views",
+        "plugins",
+        "macros",
+        "whatever",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    pragmas=st.dictionaries(_pragma_names, st.lists(_values, max_size=5), max_size=8),
+    name=st.one_of(st.just("myapp"), _scalars),
+)
+def test_any_manifest_gives_an_app_or_arc2tfs_own_errors(tmp_path: Path, pragmas: dict, name: object) -> None:
+    pragmas = {"app": [name], **pragmas}
+    manifest = Manifest(
+        path=tmp_path / "arc.json",
+        display="arc.json",
+        format="json",
+        pragmas=tuple(
+            Pragma(p, tuple(Item(v, i + 1, 1) for i, v in enumerate(values))) for p, values in pragmas.items()
+        ),
+    )
+    try:
+        app = normalize(
+            Project(dir=tmp_path, manifest=manifest, local_prefs=None, global_prefs=None, dotenv=None)
+        )
+    except ArcErrors as exc:
+        assert exc.errors and all(e.message and e.kind for e in exc.errors)
+        assert render_json(None, exc.errors)["errors"]
+    else:
+        assert render_json(app, ())["app"] == app.name
+        assert render_table(app, None).startswith("app ")
+        assert len({f.name for f in app.functions}) == len(app.functions)
