@@ -133,6 +133,7 @@ _CONFIG_FILES = frozenset(
 _UPPER = re.compile(r"([A-Z])")
 _EDGE_SEPARATORS = re.compile(r"^[\W_]+|[\W_]+$", re.ASCII)
 _INNER_SEPARATOR = re.compile(r"[\W_]+(\w|$)", re.ASCII)
+_AWS_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 _BAD_PATH_CHAR = re.compile(r"[^a-zA-Z0-9/\-:._*]")
 _TRAILING_SPECIAL = re.compile(r"[-._]($|/)")
 _NAMED_PARAM = re.compile(r"/:[\w.-]+(/|$)", re.ASCII)
@@ -1593,6 +1594,15 @@ class _Normalizer:
             self.problem(_timeout_msg(f"{_js_str(g_timeout)} seconds (@aws)"), item, tmo_hint, display)
         # arc2tf's own checks (AWS rejects these; inventory lets them through to CloudFormation)
         self.check_arc2tf_settings(self.project_config, self.project_origins, "@aws")
+        region = aws.get("region")
+        if not isinstance(region, str) or not _AWS_REGION.match(region):
+            display, item = getattr(self, "aws_origins", {}).get("region", (None, None))
+            self.problem(
+                f"Invalid AWS region: {_js_str(region)} (@aws)",
+                item,
+                "expected a region name such as us-west-2 or eu-central-1",
+                display or True,
+            )
 
         for pragma in LAMBDA_PRAGMAS:
             for lam in lambdas[pragma]:

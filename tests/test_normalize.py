@@ -681,3 +681,10 @@ def test_any_manifest_gives_an_app_or_arc2tfs_own_errors(tmp_path: Path, pragmas
         assert render_json(app, ())["app"] == app.name
         assert render_table(app, None).startswith("app ")
         assert len({f.name for f in app.functions}) == len(app.functions)
+
+
+def test_arc2tf_rejects_regions_aws_does_not_have(tmp_path: Path, home: Path) -> None:
+    err = errors_of(tmp_path, home, "@app\nmyapp\n@aws\nregion mars-1\n@http\nget /\n")
+    assert [(e.kind, e.line, e.message) for e in err.errors] == [
+        ("configuration", 4, "Invalid AWS region: mars-1 (@aws)")
+    ]
