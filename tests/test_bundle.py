@@ -384,3 +384,22 @@ def test_a_real_project_through_load_app(tmp_path):
         "config.arc", "index.py", "vendor/shared/db.mjs", "vendor/views/page.mjs"]
     assert zip_names(b / "post-form.zip") == ["config.arc", "index.mjs"]  # `@arc shared false`
     assert zip_names(b / "ws-default.zip") == ["index.mjs", "node_modules/@architect/shared/db.mjs"]
+
+
+def test_every_problem_is_reported_at_once_and_the_other_functions_still_build(tmp_path):
+    write(tmp_path / "outside.txt", "x")
+    write(tmp_path / "src/http/get-a/index.mjs", "1")
+    (tmp_path / "src/http/get-a/link").symlink_to(tmp_path / "outside.txt")
+    write(tmp_path / "src/http/get-ok/index.mjs", "1")
+    app = make_app(tmp_path, [fn("get-a", "src/http/get-a", route="get /a"),
+                              fn("get-b", "src/http/get-b", route="get /b"),
+                              fn("get-ok", "src/http/get-ok", route="get /ok")])
+    with pytest.raises(ArcErrors) as exc:
+        bundle_functions(app, tmp_path / "b", quiet=True)
+    assert [e.message.split(":")[0] for e in exc.value.errors] == ["get-a", "get-b"]
+    assert all(e.kind == "build" and e.hint for e in exc.value.errors)
+    assert zip_names(tmp_path / "b/get-ok.zip") == ["index.mjs"]
+    # The next build knows get-ok is done.
+    (tmp_path / "src/http/get-a/link").unlink()
+    write(tmp_path / "src/http/get-b/index.mjs", "1")
+    assert bundle_functions(app, tmp_path / "b", quiet=True).rebuilt == ("get-a", "get-b")

@@ -224,11 +224,13 @@ def _bundle(app: ir.App, bundle_dir: Path, cache_dir: Path, jobs: int, emit: _Em
     _prune_deps_cache(deps_cache, {p.spec.key for p in plans if p.spec is not None}
                       | {k for k in install_failures})
 
+    # Workers finish in any order; messages start with the function name, so this is by function.
+    errors.sort(key=lambda e: (e.message, e.file or ""))
     report = BundleReport(
         bundle_dir=bundle_dir,
         functions=tuple(results[n] for n in sorted(results)),
         removed=tuple(removed),
-        warnings=tuple(warnings),
+        warnings=tuple(sorted(warnings, key=lambda w: w.message)),
     )
     rebuilt = len(report.rebuilt)
     summary = (f"bundles: {rebuilt} rebuilt, {len(report.reused)} unchanged"
