@@ -23,6 +23,7 @@ from arc2tf import __version__
 from arc2tf.errors import ArcErrors
 from arc2tf.ir import DEPLOY_ENVIRONMENTS
 from arc2tf.report import display_path, print_errors, print_warnings, use_colour
+from arc2tf.scaffold import RUNTIMES
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -87,7 +88,7 @@ def _quiet_verbose(quiet: bool, verbose: bool) -> None:
 
 
 _project_arg = click.argument(
-    "project_dir", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path)
+    "project_dir", metavar="[DIR]", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path)
 )
 _out_opt = click.option(
     "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -118,7 +119,8 @@ def main() -> None:
 
 
 @main.command(epilog=EXIT_CODES)
-@click.argument("project_dir", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("project_dir", metavar="[DIR]", default=".",
+                type=click.Path(file_okay=False, path_type=Path))
 @click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path), help="Read this manifest file.")
 @click.option("--env", "environment", type=click.Choice(["testing", "staging", "production"]),
               help="Show only this environment's variables.")
@@ -306,12 +308,11 @@ def bundle(project_dir: Path, out_dir: Path | None, manifest: Path | None, jobs:
 
 
 @main.command(epilog=EXIT_CODES)
-@click.argument("project_dir", default=".", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--runtime", type=click.Choice(
-    ("nodejs22.x", "nodejs20.x", "nodejs18.x", "python3.13", "python3.12", "python3.11", "python3.10",
-     "python3.9")),
-    help="Runtime of a new app (written to @aws). An existing manifest's runtime wins. "
-    " [default: nodejs22.x]")
+@click.argument("project_dir", metavar="[DIR]", default=".",
+                type=click.Path(file_okay=False, path_type=Path))
+@click.option("--runtime", metavar="RUNTIME", type=click.Choice(RUNTIMES),
+              help=f"Runtime of a new app, written to @aws: {', '.join(RUNTIMES)}. An existing "
+              "manifest's runtime wins.  [default: nodejs22.x]")
 @_quiet_opt
 def init(project_dir: Path, runtime: str | None, quiet: bool) -> None:
     """Create what a runnable app is missing: app.arc, handlers, the static script.
@@ -352,7 +353,8 @@ _URL_OUTPUTS = (("http", "http_url"), ("ws", "ws_url"), ("static", "static_url")
 
 
 @main.command(epilog=EXIT_CODES)
-@click.argument("project_dir", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("project_dir", metavar="[DIR]", default=".",
+                type=click.Path(file_okay=False, path_type=Path))
 @_out_opt
 @click.option("--env", "environment", type=click.Choice(DEPLOY_ENVIRONMENTS), default="staging",
               show_default=True, help="The root config to read.")
