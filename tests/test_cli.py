@@ -361,6 +361,15 @@ def test_build_with_bundles_then_reuses_them(project):
     assert arc2tf("build", "--check", cwd=project).returncode == 0
 
 
+def test_bundle_command_writes_only_the_zips(project):
+    result = arc2tf("bundle", "--out", "infra", "-q", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    out = project / "infra"
+    assert sorted(p.name for p in out.iterdir()) == ["bundles"]
+    assert (out / "bundles" / "get-index.zip").is_file()
+
+
 def test_init_then_build_then_check(tmp_path):
     assert arc2tf("init", "fresh", cwd=tmp_path).returncode == 0
     built = arc2tf("build", "fresh", "--no-bundle", cwd=tmp_path)
