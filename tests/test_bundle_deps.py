@@ -199,3 +199,16 @@ def test_package_json_without_dependencies_needs_no_install(tmp_path):
     bundle_functions(app, tmp_path / "b", quiet=True)
     with zipfile.ZipFile(tmp_path / "b/get-index.zip") as zf:
         assert zf.namelist() == ["index.mjs", "package.json"]
+
+
+def test_a_file_included_by_requirements_txt_decides_the_install_too(tmp_path, wheelhouse):
+    d = tmp_path / "src/http/get-index"
+    write(d / "index.py", "def handler(e, c): return 1\n")
+    write(d / "requirements.txt", "-r ../../../requirements-common.txt\n")
+    write(tmp_path / "requirements-common.txt", "tinypkg==1.0\n")
+    app = make_app(tmp_path, [fn("get-index", "src/http/get-index", runtime="python3.12", route="get /")])
+    bundle_functions(app, tmp_path / "b", quiet=True)
+    assert "vendor/tinypkg/__init__.py" in zip_names(tmp_path / "b/get-index.zip")
+    write(tmp_path / "requirements-common.txt", "tinypkg==1.0\narmonly==2.0\n")
+    bundle_functions(app, tmp_path / "b", quiet=True)
+    assert "vendor/armonly/__init__.py" in zip_names(tmp_path / "b/get-index.zip")

@@ -95,7 +95,8 @@ def detect(runtime: str, architecture: str, src_dir: Path, format_version: int,
             platform_args += ["--platform", p]
         platform_args += ["--python-version", version, "--implementation", "cp", "--only-binary=:all:"]
         manifests = ("requirements.txt",)
-        key = _key("pip", runtime, architecture, format_version, src_dir, manifests)
+        key = _key("pip", runtime, architecture, format_version, src_dir, manifests,
+                   extra=_included_requirement_files(req))
         first_platform = pip_platforms(runtime, architecture)[0]
         label = f"pip install -r requirements.txt ({first_platform}, Python {version})"
         return DepsSpec("pip", key, src_dir, manifests, "vendor/", tuple(platform_args), label)
@@ -244,14 +245,42 @@ def _drop_console_scripts(tree: Path) -> None:
 
 
 def _key(installer: str, runtime: str, architecture: str, format_version: int, src_dir: Path,
-         manifests: tuple[str, ...]) -> str:
+         manifests: tuple[str, ...], extra: tuple[Path, ...] = ()) -> str:
     h = hashlib.sha256()
     h.update(f"arc2tf-deps {format_version}\n{installer}\n{runtime}\n{architecture}\n".encode())
-    for name in manifests:
-        data = (src_dir / name).read_bytes()
+    # Named relative to the function dir: the key is part of the input hash in the state file,
+    # which must not depend on where the project is checked out.
+    named = [(n, src_dir / n) for n in manifests]
+    named += [(os.path.relpath(p, src_dir.resolve()), p) for p in extra]
+    for name, path in named:
+        data = path.read_bytes() if path.is_file() else b""
         h.update(f"{name}\0{len(data)}\0".encode())
         h.update(data)
     return h.hexdigest()
+
+
+_INCLUDE = re.compile(r"^\s*(?:-r|-c|--requirement|--constraint)(?:\s*=\s*|\s+)(\S+)")
+
+
+def _included_requirement_files(requirements: Path) -> tuple[Path, ...]:
+    """Files a requirements file pulls in with -r / -c (recursively): they decide the install
+    too, so they are part of its cache key, wherever they are."""
+    found: list[Path] = []
+    todo = [requirements]
+    while todo:
+        current = todo.pop()
+        try:
+            lines = current.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            m = _INCLUDE.match(line)
+            if m and "://" not in m.group(1):
+                path = (current.parent / m.group(1)).resolve()
+                if path not in found and path != requirements.resolve():
+                    found.append(path)
+                    todo.append(path)
+    return tuple(sorted(found))
 
 
 def _error(message: str, path: Path, hint: str | None = None) -> ArcError:
