@@ -525,6 +525,9 @@ def _pragmas_from_json(data: Any, display: str, kind: str) -> tuple[Pragma, ...]
             else:
                 raise invalid_pragma(pragma)
             continue
+        if values is None:  # JS: typeof null is "object", and Object.entries(null) throws
+            raise _fail(kind, display, f"Invalid pragma: {json.dumps(pragma)} is null",
+                        hint=f"give `{pragma}` an array or an object, or remove it", parser_error="TypeError")
         if pragma in _JSON_CONVERT and not isinstance(values, dict | list):
             raise invalid_pragma(pragma)
         # Any other pragma: arrays pass through, objects become [key, value] tuples;

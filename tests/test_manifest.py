@@ -231,6 +231,18 @@ def test_json_items_architect_rejects(tmp_path: Path) -> None:
     assert (err.kind, err.message, err.parser_error) == (KIND_MANIFEST, "Invalid Lambda: true", "Error")
 
 
+@pytest.mark.parametrize("pragma", ["http", "aws", "custom"])
+def test_json_null_pragma_is_rejected(tmp_path: Path, pragma: str) -> None:
+    write(tmp_path, {"arc.json": json.dumps({"app": "x", pragma: None})})
+    (err,) = errors_of(tmp_path)
+    assert err.kind == KIND_MANIFEST and "Invalid pragma" in err.message
+
+
+def test_json_pragma_order_is_javascripts_object_order(tmp_path: Path) -> None:
+    write(tmp_path, {"arc.json": '{"app": "x", "b": [1], "10": [2], "2": [3]}'})
+    assert [p.name for p in load(tmp_path).manifest.pragmas] == ["2", "10", "app", "b"]
+
+
 @pytest.mark.parametrize("name", ["app.arc", "arc.json", "arc.yaml"])
 def test_empty_manifest_is_an_error_not_a_fallback(tmp_path: Path, name: str) -> None:
     write(tmp_path, {name: "  \n\t\n", "arc.yml": "app: not-reached\n"})
