@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from arc2tf import output
 from arc2tf.errors import ArcErrors
@@ -294,3 +296,47 @@ def test_generated_paths_must_be_plain_relative_paths(tmp_path):
     for bad in ("../x.tf", "/abs.tf", "a/./b.tf", "bundles/x.zip", OWNERSHIP_FILE):
         with pytest.raises(ValueError):
             write_tree(tmp_path / "t", {bad: "x"})
+
+
+# --- property: any sequence of builds keeps the invariants ------------------------------------
+
+
+_paths = st.sampled_from([
+    "modules/app/a.tf", "modules/app/b.tf", "modules/other/c.tf", "staging/main.tf",
+    "staging/x/deep.tf", "production/main.tf", "top.tf",
+])
+_trees = st.dictionaries(_paths, st.text(alphabet="ab\n", max_size=6).map(lambda t: HEADER + t), max_size=6)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(builds=st.lists(_trees, min_size=1, max_size=4), crash=st.integers(min_value=0, max_value=12))
+def test_any_sequence_of_builds_owns_exactly_the_last_tree(tmp_path_factory, builds, crash):
+    out = tmp_path_factory.mktemp("prop") / "t"
+    out.mkdir()
+    user = {"staging/backend.tf": b"# user\n", "bundles/f.zip": b"zip", "notes.txt": b"mine"}
+    for rel, data in user.items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_bytes(data)
+    for files in builds[:-1]:
+        write_tree(out, files)
+    # the last build fails at some file operation (0: it does not), then runs again cleanly
+    before = contents(out)
+    if crash:
+        os.environ["ARC2TF_TEST_CRASH_AFTER"] = str(crash)
+        try:
+            write_tree(out, builds[-1])
+            crashed = False
+        except OSError:
+            crashed = True
+        finally:
+            del os.environ["ARC2TF_TEST_CRASH_AFTER"]
+        if crashed:
+            assert contents(out) == before
+    write_tree(out, builds[-1])
+    on_disk = contents(out)
+    for rel, data in user.items():
+        assert on_disk[rel] == data
+    generated = {rel: data for rel, data in on_disk.items() if rel not in user and rel != OWNERSHIP_FILE}
+    assert generated == {rel: text.encode() for rel, text in builds[-1].items()}
+    assert check_tree(out, builds[-1]).clean
+    assert not list(out.glob(".arc2tf-tmp-*"))
