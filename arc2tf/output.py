@@ -142,6 +142,7 @@ def check_tree(
     wanted = _encode(files)
     once = frozenset(create_once)
     prefix = (label or out_dir.as_posix()).rstrip("/")
+    prefix = "" if prefix in ("", ".") else prefix + "/"
     recovered = False
     if out_dir.is_dir():
         with _locked(out_dir):
@@ -158,13 +159,13 @@ def check_tree(
             if old is None:
                 continue
             removed.append(rel)
-            chunks.append(_diff(old, b"", f"a/{prefix}/{rel}", "/dev/null"))
+            chunks.append(_diff(old, b"", f"a/{prefix}{rel}", "/dev/null"))
         elif old is None:
             added.append(rel)
-            chunks.append(_diff(b"", new, "/dev/null", f"b/{prefix}/{rel}"))
+            chunks.append(_diff(b"", new, "/dev/null", f"b/{prefix}{rel}"))
         elif old != new:
             changed.append(rel)
-            chunks.append(_diff(old, new, f"a/{prefix}/{rel}", f"b/{prefix}/{rel}"))
+            chunks.append(_diff(old, new, f"a/{prefix}{rel}", f"b/{prefix}{rel}"))
     return Drift(tuple(added), tuple(changed), tuple(removed), "".join(chunks), recovered)
 
 
