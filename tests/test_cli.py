@@ -317,6 +317,13 @@ def test_disk_full_mid_write_leaves_previous_output_byte_identical(built, point)
         assert arc2tf("build", "--check", cwd=built).returncode == 0
 
 
+def test_os_errors_are_one_clear_line_not_a_traceback(project):
+    (project / "afile").write_text("")
+    result = arc2tf("build", "--no-bundle", "--out", "afile/terraform", cwd=project)
+    assert result.returncode == 1
+    assert result.stderr == "error: Not a directory: afile/terraform\n"
+
+
 def test_killed_build_is_rolled_back_by_the_next_run(built):
     out = built / "terraform"
     before = snapshot(out)
