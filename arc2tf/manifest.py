@@ -32,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from arc2tf.errors import KIND_MANIFEST, KIND_PLUGIN, KIND_VALIDATION, ArcError, ArcErrors
+from arc2tf.errors import KIND_MANIFEST, KIND_PLUGIN, KIND_VALIDATION, ArcError, ArcErrors, ArcWarning
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,8 @@ class Manifest:
     display: str  # the path as messages show it (relative to the cwd when below it)
     format: str  # "arc" | "json" | "yaml" | "package.json"
     pragmas: tuple[Pragma, ...]  # in file order
+    # Parts of the file Architect's parser silently drops (and so does arc2tf), said out loud.
+    warnings: tuple[ArcWarning, ...] = ()
 
     def pragma(self, name: str) -> Pragma | None:
         for p in self.pragmas:
@@ -282,11 +284,12 @@ def _read_manifest(path: Path, fmt: str, errors: list[ArcError], kind: str) -> M
                                hint=f"write the manifest into {path.name} (at least `@app` and a name), "
                                     "or delete it"))
         return None
+    warnings: list[ArcWarning] = []
     try:
         if fmt == "arc":
             from arc2tf.parse import parse_arc  # parse.py imports this module's dataclasses
 
-            pragmas = parse_arc(text, display)
+            pragmas = parse_arc(text, display, warnings)
         elif fmt == "json":
             pragmas = _pragmas_from_json(_load_json(text, display, kind), display, kind)
         elif fmt == "yaml":
@@ -308,7 +311,7 @@ def _read_manifest(path: Path, fmt: str, errors: list[ArcError], kind: str) -> M
     except ArcErrors as exc:
         errors.extend(replace(e, kind=kind) for e in exc.errors)
         return None
-    return Manifest(path=path, display=display, format=fmt, pragmas=pragmas)
+    return Manifest(path=path, display=display, format=fmt, pragmas=pragmas, warnings=tuple(warnings))
 
 
 def _fail(kind: str, display: str, message: str, line: int | None = None, column: int | None = None,

@@ -38,7 +38,7 @@ from typing import Any
 
 from lark import Lark
 
-from arc2tf.errors import KIND_MANIFEST, ArcError, ArcErrors
+from arc2tf.errors import KIND_MANIFEST, ArcError, ArcErrors, ArcWarning
 from arc2tf.manifest import Item, Pragma
 from arc2tf.resources import grammar_dir
 
@@ -305,6 +305,17 @@ class _Layout:
         self.n = len(self.lines)
         self._next_nonempty: list[int] | None = None
         self._map_tables: tuple[list[bool], list[int], list[int], list[int]] | None = None
+        # Per line, a bitmask of the items Architect's parser reads (into a value or as a
+        # pragma); what is never read is skipped silently by Architect, and warned about here.
+        self.read = [0] * self.n
+
+    def mark_scalars(self, k: int, start: int = 0) -> None:
+        """Mark line k's scalar items from index `start` on as read."""
+        mask = 0
+        for index, item in enumerate(self.lines[k][_ITEMS]):
+            if index >= start and item[_KIND] != _PRAGMA:
+                mask |= 1 << index
+        self.read[k] |= mask
 
     def fail(self, parser_error: str, message: str, line: int | None, column: int | None) -> ArcErrors:
         return _error(self.display, parser_error, message, line, column)
@@ -369,6 +380,7 @@ class _Layout:
             return 1, item[_VALUE]
         if not single:
             # An array: the rest of the line (a pragma on it is swallowed, as in Architect).
+            self.mark_scalars(k, j)
             return line[_NTOKS] - item[_OFFSET], [i[_VALUE] for i in items[j:] if i[_KIND] != _PRAGMA]
         if self.is_vector(k, item):
             return self.vector(k, item)
@@ -420,6 +432,7 @@ class _Layout:
         while j < self.n and lines[j][_LEAD] >= 2:
             end += lines[j][_NTOKS]
             values.extend(i[_VALUE] for i in lines[j][_ITEMS] if i[_KIND] != _PRAGMA)
+            self.mark_scalars(j)
             j += 1
         return end, {name[_VALUE]: values}
 
@@ -440,9 +453,11 @@ class _Layout:
                 values: list[Any] = []
                 if multiline:
                     current = values
+                    self.read[j] |= 1  # the key
                 else:
                     values = [i[_VALUE] for i in items[1:] if i[_KIND] != _PRAGMA]
                     counted_values += ntoks - 3
+                    self.mark_scalars(j)
                 keys[items[0][_VALUE]] = values  # a repeated key replaces the earlier one
                 # Architect quirk: the offset counts three tokens for the key, so the
                 # rest of a key-only line (its newline) is not counted...
@@ -452,6 +467,7 @@ class _Layout:
             elif multiline:
                 if lead == 4 and ntoks > 4 and lead_kind >= _STRING:
                     current.extend(i[_VALUE] for i in items if i[_KIND] != _PRAGMA)
+                    self.mark_scalars(j)
                     # ...and each value line is counted twice (5 + its length), so the
                     # parser skips that many tokens after a map whose keys hold vectors.
                     count += 5
@@ -471,8 +487,13 @@ def _first_scalar(line: _Line) -> _Item:
     return next(item for item in line[_ITEMS] if item[_KIND] != _PRAGMA)
 
 
-def parse_arc(text: str, display: str) -> tuple[Pragma, ...]:
-    """Parse .arc text; `display` names the file in errors. Raises ArcErrors."""
+def parse_arc(text: str, display: str, warnings: list[ArcWarning] | None = None) -> tuple[Pragma, ...]:
+    """Parse .arc text; `display` names the file in errors. Raises ArcErrors.
+
+    Where Architect's parser silently loses part of the manifest (see the quirks
+    above), the result loses it too, and a warning saying so is appended to
+    `warnings` when given.
+    """
     parsed = _Lines(text, display)
     if not parsed.pragmas:
         raise _error(display, "PragmaNotFound", "Architect files must contain at least one pragma")
@@ -509,14 +530,23 @@ def parse_arc(text: str, display: str) -> tuple[Pragma, ...]:
         if item[_KIND] == _PRAGMA:
             name = _JS_COMMENT.sub("", item[_VALUE]).strip(_JS_WHITESPACE)
             current = []
+            layout.read[k] |= 1 << j
+            if name in sections and warnings is not None:
+                earlier = sections[name][0]
+                warnings.append(ArcWarning(
+                    f"@{name} is defined again here (line {earlier} has it too); Architect keeps only "
+                    "this later section and drops the earlier one", display, line[_LNO], item[_COLUMN],
+                    f"merge the two @{name} sections into one"))
             # Architect quirk: `@a` and `@a # note` pass the duplicate check, and the
             # later section then replaces the earlier one.
             sections[name] = (line[_LNO], item[_COLUMN], current)
             offset = item[_OFFSET] + 1
             continue
+        layout.read[k] |= 1 << j
         if j + 1 < len(items) and k + 1 < n and lines[k + 1][_LEAD] < 2:
             # The common case, inlined: an array that is not followed by indentation.
             end, value = line[_NTOKS] - item[_OFFSET], [i[_VALUE] for i in items[j:] if i[_KIND] != _PRAGMA]
+            layout.mark_scalars(k, j)
         else:
             end, value = layout.value_at(k, j)
         if current is None:
@@ -531,7 +561,53 @@ def parse_arc(text: str, display: str) -> tuple[Pragma, ...]:
         if position > starts[k + 1]:
             k = bisect_right(starts, position, lo=k) - 1
         offset = position - starts[k] if k < n else 0
+    if warnings is not None:
+        warnings.extend(_skipped(layout, display))
+        if parsed.swallowed_at is not None:
+            line_number, column = parsed.swallowed_at
+            warnings.append(ArcWarning(
+                "Architect ignores everything from this quoted string to the end of the file: "
+                "its closing quote follows a backslash", display, line_number, column,
+                "remove the backslash; .arc strings have no escapes (use another quote character)"))
     return tuple(
         Pragma(name=name, items=tuple(items), line=line, column=column)
         for name, (line, column, items) in sections.items()
     )
+
+
+def _skipped(layout: _Layout, display: str) -> list[ArcWarning]:
+    """A warning per run of values and pragmas that Architect's parser never reads."""
+    out: list[ArcWarning] = []
+    run: list[tuple[int, _Item]] = []
+
+    def flush() -> None:
+        if not run:
+            return
+        (k, first), (last_k, _) = run[0], run[-1]
+        lines = layout.lines
+        what = f"`@{first[_VALUE]}`" if first[_KIND] == _PRAGMA else f"`{first[_VALUE]}`"
+        more = f" and {len(run) - 1} more value(s) up to line {lines[last_k][_LNO]}" if len(run) > 1 else ""
+        if first[_KIND] == _PRAGMA and first is not lines[k][_ITEMS][0]:
+            hint = "put the pragma on a line of its own"
+        else:
+            hint = ("Architect's parser resumes past these after a map whose key holds a vector "
+                    "(four-space indented values); put that map last in its pragma, or write the "
+                    "key's values on its line")
+        out.append(ArcWarning(f"Architect's parser skips {what}{more}: it is not part of the app "
+                              "Architect (and arc2tf) reads", display, lines[k][_LNO], first[_COLUMN], hint))
+        run.clear()
+
+    for k, line in enumerate(layout.lines):
+        items = line[_ITEMS]
+        full = (1 << len(items)) - 1
+        read = layout.read[k]
+        if read == full:
+            flush()
+            continue
+        for index, item in enumerate(items):
+            if read >> index & 1:
+                flush()
+            else:
+                run.append((k, item))
+    flush()
+    return out

@@ -17,7 +17,7 @@ import pytest
 from lark import Token
 
 from arc2tf import parse
-from arc2tf.errors import KIND_MANIFEST, ArcError, ArcErrors
+from arc2tf.errors import KIND_MANIFEST, ArcError, ArcErrors, ArcWarning
 from arc2tf.parse import parse_arc
 
 ORACLE = json.loads((Path(__file__).parent / "parser_oracle" / "cases.json").read_text(encoding="utf-8"))
@@ -219,6 +219,30 @@ def test_a_map_whose_key_holds_a_vector_skips_what_follows_as_architect_does() -
 
 def test_a_vector_with_several_values_on_one_line_takes_them_all() -> None:
     assert arc("@p\nv\n  a\n  b c\n") == {"p": [{"v": ["a", "b", "c"]}]}
+
+
+def warnings_of(text: str) -> list[tuple[int | None, int | None, str]]:
+    warnings: list[ArcWarning] = []
+    parse_arc(text, "app.arc", warnings)
+    assert all(w.file == "app.arc" and w.hint for w in warnings)
+    return [(w.line, w.column, w.message) for w in warnings]
+
+
+def test_what_architect_silently_drops_is_warned_about() -> None:
+    ((line, column, message),) = warnings_of("@p\nm\n  k\n    v1\n    v2\n@q\na\nb c\n")
+    assert (line, column) == (6, 1)
+    assert message.startswith("Architect's parser skips `@q` and 3 more value(s) up to line 8")
+    ((line, column, message),) = warnings_of("@a\nx @b\n@c\nz\n")
+    assert (line, column) == (2, 3) and "`@b`" in message
+    ((line, column, message),) = warnings_of('@p\nkeep "a\\"b" gone\n@q\nlost\n')
+    assert (line, column) == (2, 6) and "to the end of the file" in message
+    ((line, column, message),) = warnings_of("@app\nx\n@app # again\ny\n")
+    assert (line, column) == (3, 1) and "drops the earlier one" in message
+
+
+def test_well_formed_manifests_have_no_warnings() -> None:
+    text = "@app\nx\n@http\nget /\n@aws\nlayers\n  a\n@tables\nt\n  pk *String\n@p\nm\n  k\n    v\n"
+    assert warnings_of(text) == []
 
 
 # --- errors -----------------------------------------------------------------

@@ -279,6 +279,8 @@ def test_round_trip_structure_to_arc_text_and_back(
     manifest: dict[str, list[Any]], quote: str, indent: str, newline: str, comments: bool
 ) -> None:
     text = render(manifest, quote, indent, newline, comments)
-    pragmas = parse_arc(text, "app.arc")
+    warnings: list[Any] = []
+    pragmas = parse_arc(text, "app.arc", warnings)
+    assert warnings == []
     assert {p.name: [i.value for i in p.items] for p in pragmas} == expected(manifest)
     assert [p.name for p in pragmas] == list(manifest)
