@@ -110,3 +110,27 @@ def test_urls_bad_env_is_bad_usage(tmp_path):
     result = arc2tf("urls", "--env", "testing", cwd=tmp_path)
     assert result.returncode == 2
     assert "Invalid value for '--env'" in result.stderr
+
+
+@pytest.mark.terraform
+@pytest.mark.deploy
+def test_urls_after_applying_the_echo_app_to_moto(moto_deploy, tmp_path):
+    """The real thing: the echo app built, its staging root applied to the (extended) moto
+    server by tests/moto_server.py, then `arc2tf urls` on that applied root."""
+    project = tmp_path / "echo"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "examples" / "echo", project,
+                    ignore=shutil.ignore_patterns("terraform"))
+    build = arc2tf("build", "-q", cwd=project)
+    assert build.returncode == 0, build.stderr
+    root = moto_deploy.sync(project, "terraform/staging")
+    moto_deploy.apply()
+    applied = moto_deploy.outputs()
+
+    # The harness's Terraform environment (offline CLI config, data dir): what a user's shell has.
+    result = subprocess.run([*ARC2TF, "urls", "--out", str(root.parent), "--json"], cwd=tmp_path,
+                            capture_output=True, text=True, env=moto_deploy.tf.env)
+    assert result.returncode == 0, result.stderr
+    urls = json.loads(result.stdout)
+    assert urls == {"http": applied["http_url"], "ws": applied["ws_url"], "static": applied["static_url"]}
+    assert urls["http"].startswith("https://") and urls["ws"].startswith("wss://")
+    assert urls["ws"].endswith("/staging")
