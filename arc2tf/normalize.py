@@ -313,6 +313,7 @@ class _Normalizer:
         self.pragma_pos: dict[str, Pragma] = {p.name: p for p in manifest.pragmas}
         self.cwd_str = str(self.cwd)
         self._dir_cache: dict[str, frozenset[str] | None] = {}
+        self._default_configs: dict[str | None, dict[str, Any]] = {}
 
     # -- error plumbing ------------------------------------------------------
 
@@ -731,12 +732,14 @@ class _Normalizer:
             src = _posix_join(custom_src)
         else:
             src = _posix_join("src", dir_type or pragma, name)
-        config = dict(self.project_config)
-        origins = dict(self.project_origins)
         files = self.dir_files(src)
         # Only ask the loader when a config file is there: most handler dirs have none, and
         # one directory listing is much cheaper than a stat per candidate name (3,000 routes).
         fn_config = self.read_function_config(src) if files and files & _CONFIG_FILES else None
+        if fn_config is None:
+            return self.populate_default(pragma, item, name, src, bool(custom_src), files)
+        config = dict(self.project_config)
+        origins = dict(self.project_origins)
         if fn_config is not None:
             parsed = {p.name: list(p.items) for p in fn_config.pragmas}
             if "aws" in parsed:
@@ -754,6 +757,46 @@ class _Normalizer:
         )
         self.resolve_runtime(lam)
         self.resolve_handler(lam)
+        return lam
+
+    def populate_default(
+        self,
+        pragma: str,
+        item: Item | None,
+        name: str,
+        src: str,
+        custom_src: bool,
+        files: frozenset[str] | None,
+    ) -> _Lambda:
+        """A Lambda without config.arc: the project config, resolved once per handler file found.
+
+        Such Lambdas share one (never changed) config dict and the project's origins, so the
+        per-function checks below can tell them apart from functions with their own settings.
+        """
+        runtime = self.project_config.get("runtime")
+        if isinstance(runtime, str):
+            alias = RUNTIME_ALIASES.get(runtime.lower())
+            key = _handler_file(RUNTIMES[alias][0] if alias else runtime, files)
+        else:
+            key = None
+        lam = _Lambda(
+            pragma=pragma,
+            name=name,
+            src=src,
+            custom_src=custom_src,
+            item=item,
+            config=self.project_config,
+            origins=self.project_origins,
+        )
+        shared = self._default_configs.get(key)
+        if shared is None:
+            lam.config = dict(self.project_config)
+            self.resolve_runtime(lam)
+            self.resolve_handler(lam)
+            shared = self._default_configs[key] = lam.config
+        elif files and "package.json" in files and str(shared.get("runtime")).startswith("node"):
+            self.check_node_package(lam, self.cwd / src)
+        lam.config = shared
         return lam
 
     def dir_files(self, src: str) -> frozenset[str] | None:
@@ -1606,6 +1649,8 @@ class _Normalizer:
 
         for pragma in LAMBDA_PRAGMAS:
             for lam in lambdas[pragma]:
+                if lam.origins is self.project_origins:
+                    continue  # no settings of its own: the project-level checks above cover it
                 c = lam.config
                 label = f"@{pragma} {lam.name}"
 
@@ -1628,8 +1673,7 @@ class _Normalizer:
                         _timeout_msg(f"{_js_str(c.get('timeout'))} seconds ({label})"),
                         tmo_hint,
                     )
-                if lam.origins is not self.project_origins:
-                    self.check_arc2tf_settings(c, lam.origins, label, only_own=True)
+                self.check_arc2tf_settings(c, lam.origins, label, only_own=True)
 
         # Layers: at most 5, full ARNs, in the app's region.
         region = aws.get("region")
@@ -2097,10 +2141,17 @@ def _handler_file(runtime: str, files: frozenset[str] | None) -> str | None:
 
 
 def _function_config(c: dict[str, Any]) -> FunctionConfig:
+    # Functions without config.arc share one config dict: look it up by identity first.
+    by_id = _CONFIG_BY_ID.get(id(c))
+    if by_id is not None and by_id[0] is c:
+        return by_id[1]
     key = tuple(_hashable(c[k]) for k in _CONFIG_KEYS)
     cached = _CONFIG_CACHE.get(key)
     if cached is None:
         cached = _CONFIG_CACHE[key] = _new_function_config(c)
+    if len(_CONFIG_BY_ID) > 256:
+        _CONFIG_BY_ID.clear()
+    _CONFIG_BY_ID[id(c)] = (c, cached)  # holds `c`, so its id is not reused while cached
     return cached
 
 
@@ -2117,6 +2168,7 @@ _CONFIG_KEYS = (
     "handler",
 )
 _CONFIG_CACHE: dict[tuple[Any, ...], FunctionConfig] = {}
+_CONFIG_BY_ID: dict[int, tuple[dict[str, Any], FunctionConfig]] = {}
 
 
 def _hashable(value: Any) -> Any:
