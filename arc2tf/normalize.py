@@ -240,8 +240,11 @@ def _js_number(text: str) -> Any:
 
 def _posix_join(*parts: str) -> str:
     """path.join: joins and normalizes (posix separators), `.` for an empty result."""
+    joined = "/".join(p for p in parts if p != "")
+    if "." not in joined and "\\" not in joined and "//" not in joined and not joined.startswith("/"):
+        return joined  # already normal (every default handler dir of an @http route)
     # Node's join never restarts at an absolute part: join(cwd, "/x") is cwd + "/x".
-    return posixpath.normpath("/".join(p.replace("\\", "/") for p in parts if p != "")).lstrip("/") or "."
+    return posixpath.normpath(joined.replace("\\", "/")).lstrip("/") or "."
 
 
 # ---------------------------------------------------------------------------
