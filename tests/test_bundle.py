@@ -8,6 +8,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -42,6 +43,7 @@ def _sample_app(root: Path):
 
 _BUILD_SCRIPT = """
 import sys
+import time
 from pathlib import Path
 from test_bundle_support import fn, make_app
 from arc2tf.bundle import bundle_functions
@@ -403,3 +405,15 @@ def test_every_problem_is_reported_at_once_and_the_other_functions_still_build(t
     (tmp_path / "src/http/get-a/link").unlink()
     write(tmp_path / "src/http/get-b/index.mjs", "1")
     assert bundle_functions(app, tmp_path / "b", quiet=True).rebuilt == ("get-a", "get-b")
+
+
+def test_a_no_change_build_writes_nothing(tmp_path):
+    _sample_project(tmp_path)
+    bdir = tmp_path / "b"
+    bundle_functions(_sample_app(tmp_path), bdir, quiet=True)
+    time.sleep(2.1)  # past the stat cache's racy window, so the next build records every file
+    bundle_functions(_sample_app(tmp_path), bdir, quiet=True)
+    before = {p: p.stat().st_mtime_ns for p in bdir.rglob("*") if p.is_file()}
+    bundle_functions(_sample_app(tmp_path), bdir, quiet=True)
+    after = {p: p.stat().st_mtime_ns for p in bdir.rglob("*") if p.is_file()}
+    assert after == before

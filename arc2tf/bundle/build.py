@@ -91,7 +91,7 @@ def bundle_functions(
         progress = ConsoleProgress()
     emit = _Emitter(progress, total=len(app.functions))
 
-    with open(cache_dir / "lock", "w") as lock:
+    with open(cache_dir / "lock", "a") as lock:
         # Two builds into one bundle dir at once would race on the same files.
         try:
             import fcntl
@@ -420,8 +420,16 @@ def _load_json(path: Path) -> dict:
 
 
 def _write_json(path: Path, data: dict, indent: int | None = None) -> None:
+    """Write atomically, and not at all when the bytes are the same (a no-change build leaves
+    the committed state file, and its mtime, alone)."""
+    text = json.dumps(data, sort_keys=True, indent=indent) + "\n"
+    try:
+        if path.read_text() == text:
+            return
+    except OSError:
+        pass
     tmp = path.with_name(f".arc2tf-tmp-{os.getpid()}-{path.name}")
-    tmp.write_text(json.dumps(data, sort_keys=True, indent=indent) + "\n")
+    tmp.write_text(text)
     os.replace(tmp, path)
 
 

@@ -96,7 +96,7 @@ class StatCache:
         return digest
 
     def save(self) -> None:
-        if self._path is None:
+        if self._path is None or self._new == self._old:
             return
         tmp = self._path.with_name(self._path.name + ".tmp")
         tmp.write_text(json.dumps(self._new, sort_keys=True, separators=(",", ":")))
