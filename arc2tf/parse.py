@@ -50,11 +50,12 @@ _PRAGMA, _COMMENT, _SPACE, _NEWLINE, _STRING, _NUMBER, _BOOLEAN = range(7)
 # non-empty tokens, each with its offset among the line's tokens:
 #   item = (offset, kind, value, column)
 #   line = (line number, token count, leading space tokens, kind of the token
-#           after them (-1 if none), items, number of scalars)
+#           after them (-1 if none), items, number of scalars, bitmask of the
+#           scalar items, the scalars' values)
 _OFFSET, _KIND, _VALUE, _COLUMN = range(4)
-_LNO, _NTOKS, _LEAD, _LEAD_KIND, _ITEMS, _NSCALARS = range(6)
+_LNO, _NTOKS, _LEAD, _LEAD_KIND, _ITEMS, _NSCALARS, _SCALAR_MASK, _VALUES = range(8)
 _Item = tuple[int, int, Any, int]
-_Line = tuple[int, int, int, int, list[_Item], int]
+_Line = tuple[int, int, int, int, list[_Item], int, int, list[Any]]
 
 # JavaScript's String.prototype.trim() whitespace (Python's str.strip() differs).
 _JS_WHITESPACE = " \t\n\r\x0b\x0c\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008" \
@@ -174,49 +175,62 @@ class _Lines:
         self.swallowed_at: tuple[int, int] | None = None
         self._lex(text + "\n")  # Architect terminates the code with a newline, then drops the last token
         if self.swallowed_at is None and self.lines:
-            lno, ntoks, lead, lead_kind, items, nscalars = self.lines.pop()
+            lno, ntoks, lead, lead_kind, items, nscalars, mask, values = self.lines.pop()
             if ntoks > 1:  # else the line held only that newline
                 lead_kind = lead_kind if lead < ntoks - 1 else -1
-                self.lines.append((lno, ntoks - 1, lead, lead_kind, items, nscalars))
+                self.lines.append((lno, ntoks - 1, lead, lead_kind, items, nscalars, mask, values))
 
     def _lex(self, code: str) -> None:
-        lines = self.lines
-        append = lines.append
+        append = self.lines.append
         scanner, number, boolean = _terminals()
         plain = _PLAIN_LINE.fullmatch
-        physical = _PHYSICAL_LINE.match
-        pos, size, lno = 0, len(code), 1
-        while pos < size:
-            m = physical(code, pos)
-            assert m is not None  # the code ends with a newline
-            body = m.group(1)
+        # Physical lines, split at C speed (the code ends with a line break).
+        if "\r" in code:
+            pairs = _PHYSICAL_LINE.findall(code)
+            bodies = [body for body, _ in pairs]
+            breaks = [len(brk) for _, brk in pairs]
+        else:
+            bodies = code.split("\n")[:-1]
+            breaks = None
+        pos, lno, index, count = 0, 1, 0, len(bodies)
+        while index < count:
+            body = bodies[index]
             if not plain(body):
-                pos = self._scan_line(code, pos, lno, scanner)
+                end = self._scan_line(code, pos, lno, scanner)
                 lno += 1
+                while index < count and pos < end:  # a quoted string may span physical lines
+                    pos += len(bodies[index]) + (breaks[index] if breaks else 1)
+                    index += 1
                 continue
-            # Plain words split on spaces give the same tokens the scanner would.
+            pos += len(body) + (breaks[index] if breaks else 1)
+            index += 1
+            # Plain words split on spaces give the same tokens the scanner would:
+            # word, space, word; an empty part is a second space.
             items: list[_Item] = []
-            offset = 0
-            column = 1
-            for index, word in enumerate(body.split(" ")):
-                if index:
-                    offset += 1
-                    column += 1
+            values: list[Any] = []
+            offset, column = -1, 0
+            for word in body.split(" "):
+                offset += 1
+                column += 1
                 if not word:
                     continue
                 first = word[0]
                 if first in "tf" and (b := boolean.match(word + " ")) and b.end() == len(word):
-                    items.append((offset, _BOOLEAN, word == "true", column))
+                    value: Any = word == "true"
+                    items.append((offset, _BOOLEAN, value, column))
                 elif first in "-0123456789" and (n := number.match(word + " ")) and n.end() == len(word):
-                    items.append((offset, _NUMBER, _js_number(word), column))
+                    value = _js_number(word)
+                    items.append((offset, _NUMBER, value, column))
                 else:
+                    value = word
                     items.append((offset, _STRING, word, column))
+                values.append(value)
                 offset += 1
                 column += len(word)
             lead = len(body) - len(body.lstrip(" "))
-            append((lno, offset + 1, lead, items[0][_KIND] if items else _NEWLINE, items, len(items)))
+            append((lno, offset + 1, lead, items[0][_KIND] if items else _NEWLINE, items, len(items),
+                    (1 << len(items)) - 1, values))
             lno += 1
-            pos = m.end()
 
     def _scan_line(self, code: str, pos: int, lno: int, scanner: re.Pattern[str]) -> int:
         """Lex one Architect line with the full scanner; return where the next one starts."""
@@ -291,8 +305,13 @@ class _Lines:
             items.append(item)
             offset += 1
         if offset:
-            nscalars = sum(1 for item in items if item[_KIND] != _PRAGMA)
-            self.lines.append((lno, offset, lead, lead_kind, items, nscalars))
+            mask = 0
+            values: list[Any] = []
+            for index, item in enumerate(items):
+                if item[_KIND] != _PRAGMA:
+                    mask |= 1 << index
+                    values.append(item[_VALUE])
+            self.lines.append((lno, offset, lead, lead_kind, items, len(values), mask, values))
         return pos
 
 
@@ -303,67 +322,67 @@ class _Layout:
         self.lines = lines.lines
         self.display = lines.display
         self.n = len(self.lines)
-        self._next_nonempty: list[int] | None = None
-        self._map_tables: tuple[list[bool], list[int], list[int], list[int]] | None = None
+        # isMap's checks, filled in per run of "good" lines the first time one is asked about
+        # (see map_checks); -1 = not computed yet.
+        self._run_end = [-1] * self.n
+        self._bad_key = [-1] * self.n
+        self._undefined = [-1] * self.n
         # Per line, a bitmask of the items Architect's parser reads (into a value or as a
         # pragma); what is never read is skipped silently by Architect, and warned about here.
         self.read = [0] * self.n
 
     def mark_scalars(self, k: int, start: int = 0) -> None:
         """Mark line k's scalar items from index `start` on as read."""
-        mask = 0
-        for index, item in enumerate(self.lines[k][_ITEMS]):
-            if index >= start and item[_KIND] != _PRAGMA:
-                mask |= 1 << index
-        self.read[k] |= mask
+        self.read[k] |= self.lines[k][_SCALAR_MASK] >> start << start
 
     def fail(self, parser_error: str, message: str, line: int | None, column: int | None) -> ArcErrors:
         return _error(self.display, parser_error, message, line, column)
 
-    def next_nonempty(self) -> list[int]:
-        """For each line, the next line holding a value or pragma (n if none).
+    def next_nonempty(self, k: int) -> int:
+        """The next line after k holding a value or pragma (n if none).
 
         Architect's isVector/isMap look past lines of only spaces and comments.
         """
-        if self._next_nonempty is None:
-            n, lines = self.n, self.lines
-            table = [n] * (n + 1)
-            for k in range(n - 2, -1, -1):
-                table[k] = k + 1 if lines[k + 1][_ITEMS] else table[k + 1]
-            self._next_nonempty = table
-        return self._next_nonempty
+        lines, n = self.lines, self.n
+        k += 1
+        while k < n and not lines[k][_ITEMS]:
+            k += 1
+        return k
 
-    def map_tables(self) -> tuple[list[bool], list[int], list[int], list[int]]:
-        """isMap's checks over a run of "good" lines, answered per start line.
+    def is_good(self, k: int) -> bool:
+        """isMap's isValidValue: two leading spaces and a value."""
+        line = self.lines[k]
+        return line[_LEAD] >= 2 and line[_NSCALARS] >= 1
 
-        valid[k]: two leading spaces and a value (isValidValue). invalid_from[k],
-        badkey_from[k], undef_from[k]: the first line at or after k that ends a run,
-        has a non-string key, or leaves a key without a value (n if none). Empty
-        lines are transparent, as in Architect.
+    def map_checks(self, first: int) -> tuple[int, int, int]:
+        """For the run of good lines starting at `first`: where it ends, and the first
+        line with a non-string key and the first key left without a value (n if none).
+
+        Each run is walked once and its answers kept for every line in it, so the
+        look-ahead stays linear however often Architect's rules ask.
         """
-        if self._map_tables is None:
-            n, lines = self.n, self.lines
-            nxt = self.next_nonempty()
-            valid = [line[_LEAD] >= 2 and line[_NSCALARS] >= 1 for line in lines]
-            invalid_from = [n] * (n + 1)
-            badkey_from = [n] * (n + 1)
-            undef_from = [n] * (n + 1)
-            for k in range(n - 1, -1, -1):
+        if self._run_end[first] < 0:
+            lines, n = self.lines, self.n
+            run = []
+            k = first
+            while k < n and self.is_good(k):
+                run.append(k)
+                k = self.next_nonempty(k)
+            run_end, bad_key, undefined = k, n, n
+            for k in reversed(run):
                 line = lines[k]
-                invalid_from[k] = k if (line[_ITEMS] and not valid[k]) else invalid_from[k + 1]
                 four = line[_LEAD] >= 4
-                bad = valid[k] and not four and _first_scalar(line)[_KIND] != _STRING
-                badkey_from[k] = k if bad else badkey_from[k + 1]
-                undef = False
-                if valid[k] and line[_NSCALARS] == 1 and not four:
-                    j = nxt[k]
+                if not four and _first_scalar(line)[_KIND] != _STRING:
+                    bad_key = k
+                if line[_NSCALARS] == 1 and not four:
+                    after = self.next_nonempty(k)
                     # Architect quirk: a key with no value must be followed by a line with
                     # exactly one value; when no good line follows at all, Architect crashes
                     # with a TypeError: arc2tf reports MapKeyUndefinedValue there too.
-                    undef = j >= n or not valid[j] or lines[j][_NSCALARS] != 1
-                undef_from[k] = k if undef else undef_from[k + 1]
-            self._map_tables = (valid, invalid_from, badkey_from, undef_from)
-        return self._map_tables
+                    if after >= n or not self.is_good(after) or lines[after][_NSCALARS] != 1:
+                        undefined = k
+                self._run_end[k], self._bad_key[k], self._undefined[k] = run_end, bad_key, undefined
+        return self._run_end[first], self._bad_key[first], self._undefined[first]
 
     # get-type.js
     def value_at(self, k: int, j: int) -> tuple[int, Any]:
@@ -390,13 +409,12 @@ class _Layout:
 
     # _is-vector.js
     def is_vector(self, k: int, name: _Item) -> bool:
-        nxt = self.next_nonempty()
-        first = nxt[k]
+        first = self.next_nonempty(k)
         # Architect quirk: it means to require two leading spaces on that line but
         # tests the helper function itself (always truthy), so any indentation does.
         if first >= self.n or self.lines[first][_NSCALARS] != 1:
             return False
-        second = nxt[first]
+        second = self.next_nonempty(first)
         if second < self.n and self.lines[second][_LEAD] >= 4 and self.lines[second][_NSCALARS] == 1:
             return False  # a map whose first key holds a vector
         if name[_KIND] != _STRING:
@@ -406,19 +424,16 @@ class _Layout:
 
     # _is-map.js
     def is_map(self, k: int, name: _Item) -> bool:
-        first = self.next_nonempty()[k]
-        valid, invalid_from, badkey_from, undef_from = self.map_tables()
-        if first >= self.n or not valid[first]:
+        first = self.next_nonempty(k)
+        if first >= self.n or not self.is_good(first):
             return False
-        run_end = invalid_from[first]
+        run_end, bad, undef = self.map_checks(first)
         if name[_KIND] != _STRING:
             raise self.fail("MapNameNotString", "map name is not a string", self.lines[k][_LNO],
                             name[_COLUMN])
-        bad = badkey_from[first]
         if bad < run_end:
             raise self.fail("MapKeyNotString", "map key is not a string", self.lines[bad][_LNO],
                             _first_scalar(self.lines[bad])[_COLUMN])
-        undef = undef_from[first]
         if undef < run_end:
             raise self.fail("MapKeyUndefinedValue", "map value undefined", self.lines[undef][_LNO], 1)
         return True
@@ -542,13 +557,22 @@ def parse_arc(text: str, display: str, warnings: list[ArcWarning] | None = None)
             sections[name] = (line[_LNO], item[_COLUMN], current)
             offset = item[_OFFSET] + 1
             continue
+        if j + 1 < len(items):
+            # The common case, inlined: several values on the line are an array (value_at).
+            if current is None:
+                raise _error(display, "ValueBeforePragma", "a value appears before the first pragma",
+                             line[_LNO], item[_COLUMN])
+            if j == 0 and line[_NSCALARS] == len(items):
+                value: Any = line[_VALUES]
+                layout.read[k] = line[_SCALAR_MASK]
+            else:
+                value = [i[_VALUE] for i in items[j:] if i[_KIND] != _PRAGMA]
+                layout.read[k] |= (line[_SCALAR_MASK] >> j << j) | 1 << j
+            current.append(Item(value, line[_LNO], item[_COLUMN]))
+            k, offset = k + 1, 0  # an array ends its line
+            continue
         layout.read[k] |= 1 << j
-        if j + 1 < len(items) and k + 1 < n and lines[k + 1][_LEAD] < 2:
-            # The common case, inlined: an array that is not followed by indentation.
-            end, value = line[_NTOKS] - item[_OFFSET], [i[_VALUE] for i in items[j:] if i[_KIND] != _PRAGMA]
-            layout.mark_scalars(k, j)
-        else:
-            end, value = layout.value_at(k, j)
+        end, value = layout.value_at(k, j)
         if current is None:
             # Architect crashes here (TypeError): a value above the first pragma.
             raise _error(display, "ValueBeforePragma", "a value appears before the first pragma",
