@@ -140,7 +140,8 @@ def scan_tree(
 
     while stack:
         dir_path, rel_dir, real_parent, ancestors = stack.pop()
-        parent_name = os.path.basename(dir_path)
+        # The dir's name as it will be in the zip: a dependency tree's root is "node_modules".
+        parent_name = (prefix + rel_dir).rstrip("/").rsplit("/", 1)[-1] or os.path.basename(dir_path)
         try:
             with os.scandir(dir_path) as it:
                 children = sorted(it, key=lambda e: e.name)
