@@ -447,3 +447,20 @@ def test_conformance_manifest_errors_match_architect(tmp_path: Path) -> None:
             if manifest_errors:
                 mismatches.append((case.name, "loaded", manifest_errors))
     assert mismatches == []
+
+
+def test_a_manifest_that_cannot_be_read_is_a_manifest_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As root a chmod 000 file stays readable, so make reading fail the way it does for other users.
+    write(tmp_path, {"app.arc": ARC})
+    real_read_bytes = Path.read_bytes
+
+    def read_bytes(path: Path) -> bytes:
+        if path.name == "app.arc":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    (err,) = errors_of(tmp_path)
+    assert (err.kind, err.message) == (KIND_MANIFEST, "cannot read app.arc: Permission denied")
