@@ -1,26 +1,31 @@
 """Parse `.arc` text into pragmas, exactly as @architect/parser 8 does.
 
-`parse_arc(text, display)` returns the pragmas in file order; each `Item.value`
-has Architect's parser JSON shape (see arc2tf/manifest.py). Bad input raises
-`ArcErrors` with one kind-"manifest" error carrying Architect's error class
-(`parser_error`), its line and column, and a hint.
+`parse_arc(text, display, warnings=None)` returns the pragmas in file order;
+each `Item.value` has Architect's parser JSON shape (see arc2tf/manifest.py).
+Bad input raises `ArcErrors` with one kind-"manifest" error carrying
+Architect's error class (`parser_error`), its line and column, and a hint.
 
 Two stages:
 
-1. Lark (grammar/arc.lark, LALR, built once per process) turns the text into
-   lines of tokens. Lexing errors surface as Lark's `UnexpectedCharacters`
-   and become Architect's UnknownCharacterError / CloseQuoteNotFoundError.
-2. Architect's layout rules classify each value: one value on a line is a
-   scalar; several are an array; a single value whose next line is indented
-   two spaces starts a named vector or a map. Architect decides this with
-   look-ahead heuristics over its token stream (`src/parser/get-type.js`,
-   `_is-vector.js`, `_is-map.js`, `vector.js`, `map.js`); this module
-   reproduces them, quirks included, because the point is to read a manifest
-   the way Architect reads it. Each quirk is marked "Architect quirk:".
+1. Tokens: grammar/arc.lark defines them. It is loaded once with Lark (LALR);
+   its terminals, in the order Lark's lexer tries them, are matched as one
+   compiled pattern, and lines of plain words take a shortcut that yields the
+   same tokens (tests check both against Lark's own lexer and parser). Text no
+   terminal matches is Architect's UnknownCharacterError, or its
+   CloseQuoteNotFoundError at an unclosed quote.
+2. Layout: one value on a line is a scalar; several are an array; a single
+   value whose next line is indented two spaces starts a named vector or a
+   map. Architect decides this with look-ahead heuristics over its token
+   stream (`src/parser/get-type.js`, `_is-vector.js`, `_is-map.js`,
+   `vector.js`, `map.js`); this module reproduces them, quirks included,
+   because the point is to read a manifest the way Architect reads it. Each
+   quirk is marked "Architect quirk:". Where a quirk makes Architect silently
+   lose part of the file, arc2tf loses it too and says so in a warning.
 
 Architect re-scans the rest of the file for every value (quadratic: 1.35 s
-for 3,000 routes). Here every look-ahead is answered from per-line tables
-computed once, so parsing is linear in the file size.
+for 3,000 routes). Here lines are summarised once and each look-ahead is
+answered from those summaries (a run of map lines is checked once), so
+parsing is linear in the file size.
 
 Line numbers and columns are Architect's: a tab counts one column, columns
 count UTF-16 code units, and newlines inside a quoted string do not start a
