@@ -212,3 +212,15 @@ def test_a_file_included_by_requirements_txt_decides_the_install_too(tmp_path, w
     write(tmp_path / "requirements-common.txt", "tinypkg==1.0\narmonly==2.0\n")
     bundle_functions(app, tmp_path / "b", quiet=True)
     assert "vendor/armonly/__init__.py" in zip_names(tmp_path / "b/get-index.zip")
+
+
+def test_requirements_txt_with_nothing_in_it_bundles_the_handler(tmp_path, wheelhouse):
+    d = tmp_path / "src/http/get-index"
+    write(d / "index.py", "def handler(e, c): return 1\n")
+    write(d / "requirements.txt", "# no dependencies yet\n")
+    app = make_app(tmp_path, [fn("get-index", "src/http/get-index", runtime="python3.12", route="get /")])
+    bundle_functions(app, tmp_path / "b", quiet=True)
+    assert zip_names(tmp_path / "b/get-index.zip") == ["index.py", "requirements.txt"]
+    write(d / "index.py", "def handler(e, c): return 2\n")
+    shutil.rmtree(wheelhouse)
+    assert bundle_functions(app, tmp_path / "b", quiet=True).rebuilt == ("get-index",)  # no reinstall

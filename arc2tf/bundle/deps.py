@@ -151,6 +151,7 @@ def install(spec: DepsSpec, cache_dir: Path) -> tuple[Path, list[str]]:
                        "--target", str(tree), *spec.platform_args, "--no-compile",
                        "--disable-pip-version-check", "--no-input", "--progress-bar", "off"]
             _run(command, cwd=spec.src_dir)
+            tree.mkdir(exist_ok=True)  # pip creates no target for a requirements file with none in it
             _drop_console_scripts(tree)
         else:
             scratch = work / "scratch"
