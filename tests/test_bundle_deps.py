@@ -221,6 +221,8 @@ def test_requirements_txt_with_nothing_in_it_bundles_the_handler(tmp_path, wheel
     app = make_app(tmp_path, [fn("get-index", "src/http/get-index", runtime="python3.12", route="get /")])
     bundle_functions(app, tmp_path / "b", quiet=True)
     assert zip_names(tmp_path / "b/get-index.zip") == ["index.py", "requirements.txt"]
+    (installed,) = (tmp_path / "b/.arc2tf-cache/deps").iterdir()
+    stamp = (installed / "meta.json").stat().st_mtime_ns
     write(d / "index.py", "def handler(e, c): return 2\n")
-    shutil.rmtree(wheelhouse)
-    assert bundle_functions(app, tmp_path / "b", quiet=True).rebuilt == ("get-index",)  # no reinstall
+    assert bundle_functions(app, tmp_path / "b", quiet=True).rebuilt == ("get-index",)
+    assert (installed / "meta.json").stat().st_mtime_ns == stamp  # the empty install was reused
