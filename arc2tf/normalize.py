@@ -21,12 +21,14 @@ the environment is not read (the output must not depend on the shell it runs in)
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
 import os
 import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -151,12 +153,27 @@ def load_app(
     """Read and normalize the project in `project_dir` (see `manifest.load_project`)."""
     from arc2tf.manifest import load_project
 
-    return normalize(load_project(Path(project_dir), manifest=manifest, home=home))
+    with _gc_paused():
+        return normalize(load_project(Path(project_dir), manifest=manifest, home=home))
 
 
 def normalize(project: Project) -> App:
     """Build the IR of `project`, or raise `ArcErrors` with every error of the first failing stage."""
-    return _Normalizer(project).run()
+    with _gc_paused():
+        return _Normalizer(project).run()
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC while building: it rescans the growing, cycle-free object graph over and
+    over (a quarter of the time for 3,000 routes). Reference counting still frees everything."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def architect_lambda_name(path: str) -> str:
