@@ -81,7 +81,9 @@ _PLAIN_LINE = re.compile(r"[ A-Za-z0-9_()/~\-.,:$*?&!%=+|^]*")
 @cache
 def grammar() -> Lark:
     """grammar/arc.lark, loaded once per process (LALR tables, terminals)."""
-    return Lark.open(str(grammar_dir() / "arc.lark"), parser="lalr", lexer="basic", maybe_placeholders=False)
+    # cache=True: Lark keeps the built parser in a temp file keyed by the grammar's hash.
+    return Lark.open(str(grammar_dir() / "arc.lark"), parser="lalr", lexer="basic", maybe_placeholders=False,
+                     cache=True)
 
 
 @cache
