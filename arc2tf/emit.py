@@ -326,6 +326,7 @@ def _view(app: App, options: EmitOptions) -> tuple[dict[str, Any], list[ArcError
         "http_routes": _http_routes(app),
         "payload_format_version": "1.0" if app.aws.apigateway in ("httpv1", "rest") else "2.0",
         "static_routes": _static_routes(app),
+        "asap": app.asap and app.http is not None,
         "ws": app.ws is not None,
         "ws_routes": _ws_routes(app),
         "static": static is not None,

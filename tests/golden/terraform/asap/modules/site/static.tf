@@ -157,6 +157,21 @@ resource "aws_s3_object" "static" {
   depends_on = [aws_s3_bucket_policy.static]
 }
 
+# API Gateway proxies "/" straight to the bucket (where Architect runs its static asset
+# proxy, which maps plain names to fingerprinted ones): plain names must exist too.
+resource "aws_s3_object" "static_plain" {
+  for_each = local.static_files
+
+  bucket        = aws_s3_bucket.static.id
+  key           = "${local.static_prefix}${each.key}"
+  source        = "${var.static_dir}/${each.key}"
+  etag          = filemd5("${var.static_dir}/${each.key}")
+  content_type  = local.static_content_types[each.key]
+  cache_control = "no-cache, no-store, must-revalidate, max-age=0, s-maxage=0"
+
+  depends_on = [aws_s3_bucket_policy.static]
+}
+
 # The fingerprint manifest @architect/functions reads ("css/site.css" -> its fingerprinted name).
 resource "aws_s3_object" "static_manifest" {
   bucket        = aws_s3_bucket.static.id

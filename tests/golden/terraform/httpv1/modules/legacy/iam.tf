@@ -21,48 +21,59 @@ resource "aws_iam_role" "function" {
   tags                 = local.tags
 }
 
-# What every function of the app may do, each grant scoped to this app and environment.
-data "aws_iam_policy_document" "app" {
-  statement {
-    sid     = "ReadOwnServiceDiscovery"
-    actions = ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"]
-    resources = [
-      "arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter/${local.stack_name}",
-      "arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter/${local.stack_name}/*",
-    ]
-  }
-
-  statement {
-    sid       = "ListStaticBucket"
-    actions   = ["s3:ListBucket"]
-    resources = [aws_s3_bucket.static.arn]
-  }
-
-  statement {
-    sid       = "ReadWriteStaticObjects"
-    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
-    resources = ["${aws_s3_bucket.static.arn}/*"]
-  }
-}
-
-data "aws_iam_policy_document" "function" {
-  for_each = local.functions
-
-  source_policy_documents = [data.aws_iam_policy_document.app.json]
-
-  statement {
-    sid       = "WriteOwnLogs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.function[each.key].arn}:*"]
-  }
-}
-
+# What each function may do: write its own logs, read the app's service discovery
+# parameters, post to this stage's WebSocket connections; each grant scoped to
+# this app and environment.
 resource "aws_iam_role_policy" "function" {
   for_each = local.functions
 
-  name   = "arc2tf-function"
-  role   = aws_iam_role.function[each.key].id
-  policy = data.aws_iam_policy_document.function[each.key].json
+  name = "arc2tf-function"
+  role = aws_iam_role.function[each.key].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "WriteOwnLogs"
+        Effect   = "Allow"
+        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+        Resource = ["${aws_cloudwatch_log_group.function[each.key].arn}:*"]
+      },
+      {
+        Sid    = "ReadOwnServiceDiscovery"
+        Effect = "Allow"
+        Action = ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"]
+        Resource = [
+          "arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter/${local.stack_name}",
+          "arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter/${local.stack_name}/*",
+        ]
+      },
+    ]
+  })
+}
+
+# The static bucket: Architect's functions may read and write the site's files.
+resource "aws_iam_role_policy" "static" {
+  for_each = local.functions
+
+  name = "arc2tf-static"
+  role = aws_iam_role.function[each.key].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "ListStaticBucket"
+        Effect   = "Allow"
+        Action   = ["s3:ListBucket"]
+        Resource = ["arn:${local.partition}:s3:::${aws_s3_bucket.static.bucket}"]
+      },
+      {
+        Sid      = "ReadWriteStaticObjects"
+        Effect   = "Allow"
+        Action   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+        Resource = ["arn:${local.partition}:s3:::${aws_s3_bucket.static.bucket}/*"]
+      },
+    ]
+  })
 }
 
 locals {
