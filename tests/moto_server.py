@@ -386,10 +386,12 @@ def start_moto_server(log_dir: Path, startup_timeout: float = 60.0) -> MotoServe
     log_path = log_dir / "moto.log"
     log = log_path.open("w")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    # moto reads these at import time; keep its Lambda from trying Docker and its
-    # S3 from asking a real account anything.
+    # Test credentials, so nothing in the child can reach a real account.
     env.setdefault("AWS_ACCESS_KEY_ID", "test")
     env.setdefault("AWS_SECRET_ACCESS_KEY", "test")
+    # AWS managed policies (service-role/AmazonAPIGatewayPushToCloudWatchLogs, the ones
+    # `@aws policies` names) exist in every account; moto knows them only when asked.
+    env["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
     process = subprocess.Popen(
         [sys.executable, str(Path(__file__).resolve())],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True, env=env,
@@ -605,7 +607,7 @@ class MotoDeploy:
         self.tf = Terraform.offline(binary, mirror, scratch, data_dir=scratch / "tfdata")
         self.root: Path | None = None
 
-    def sync(self, tree: Path, root_rel: str) -> Path:
+    def sync(self, tree: Path, root_rel: str, variables: dict[str, Any] | None = None) -> Path:
         copy = self.scratch / "tree"
         if copy.exists():
             shutil.rmtree(copy)
@@ -614,6 +616,9 @@ class MotoDeploy:
         root = copy / root_rel
         (root / "zz_moto_provider_override.tf").write_text(provider_override_tf(self.server.endpoint))
         (root / "zz_moto_backend_override.tf").write_text(local_backend_override_tf(self.state_path))
+        if variables:
+            # What a user would put in terraform.tfvars; a separate file leaves theirs as built.
+            (root / "zz_deploy_test.auto.tfvars.json").write_text(json.dumps(variables, sort_keys=True))
         self.root = root
         self.tf.run(root, "init", "-input=false", timeout=300)
         return root

@@ -214,6 +214,8 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 ENV = "staging"
 ROOT = f"terraform/{ENV}"
 LAMBDA_TRUST = "lambda.amazonaws.com"
+# Exercise the optional API Gateway account logging role too (one root per account sets it).
+ROOT_VARIABLES = {"create_api_gateway_account_role": True}
 
 
 def arc2tf_build(project: Path) -> None:
@@ -233,6 +235,7 @@ class Deployed:
     def __init__(self, deploy: MotoDeploy) -> None:
         self.outputs = deploy.outputs()
         self.apigw = deploy.server.client("apigatewayv2", REGION)
+        self.apigw_v1 = deploy.server.client("apigateway", REGION)
         self.lam = deploy.server.client("lambda", REGION)
         self.iam = deploy.server.client("iam", REGION)
         self.logs = deploy.server.client("logs", REGION)
@@ -308,6 +311,12 @@ def check_deployed(app, deployed: Deployed, bundles: Path) -> None:
         for name in sorted({r.function for r in app.ws}):
             expected = sorted(f"{ws_exec}/{ENV}/{r.route_key}" for r in app.ws if r.function == name)
             assert deployed.source_arns(name) == expected
+
+        if ROOT_VARIABLES.get("create_api_gateway_account_role"):
+            role_arn = deployed.apigw_v1.get_account()["cloudwatchRoleArn"]
+            role_name = role_arn.rsplit("/", 1)[1]
+            attached = deployed.iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]
+            assert [p["PolicyName"] for p in attached] == ["AmazonAPIGatewayPushToCloudWatchLogs"]
 
     # --- HTTP API: every IR route, proxied to its function, invoke scoped to the route ---
     http_api = deployed.apis.get("HTTP")
@@ -464,7 +473,7 @@ def test_echo_deploys_redeploys_and_destroys(moto_deploy: MotoDeploy, tmp_path: 
     arc2tf_build(project)
     app = load_app(project)
 
-    moto_deploy.sync(project, ROOT)
+    moto_deploy.sync(project, ROOT, ROOT_VARIABLES)
     moto_deploy.apply()
     check_deployed(app, Deployed(moto_deploy), project / "terraform" / "bundles")
     code, plan = moto_deploy.plan_exit_code()
@@ -472,7 +481,7 @@ def test_echo_deploys_redeploys_and_destroys(moto_deploy: MotoDeploy, tmp_path: 
 
     # A rebuild with no change: same Terraform, same zips, nothing to do.
     arc2tf_build(project)
-    moto_deploy.sync(project, ROOT)
+    moto_deploy.sync(project, ROOT, ROOT_VARIABLES)
     code, plan = moto_deploy.plan_exit_code()
     assert code == 0, f"plan after a no-change rebuild is not empty:\n{plan}"
 
@@ -481,7 +490,7 @@ def test_echo_deploys_redeploys_and_destroys(moto_deploy: MotoDeploy, tmp_path: 
     handler = project / edited.src / "index.mjs"
     handler.write_text(handler.read_text() + "\n// edited\n")
     arc2tf_build(project)
-    moto_deploy.sync(project, ROOT)
+    moto_deploy.sync(project, ROOT, ROOT_VARIABLES)
     changes = moto_deploy.planned_changes()
     assert changes, "editing a handler planned no change"
     assert {c["key"] for c in changes} == {edited.name}, changes
@@ -498,7 +507,7 @@ def test_echo_deploys_redeploys_and_destroys(moto_deploy: MotoDeploy, tmp_path: 
     arc2tf_build(project)
     app = load_app(project)
     assert "join" in [r.route_key for r in app.ws]
-    moto_deploy.sync(project, ROOT)
+    moto_deploy.sync(project, ROOT, ROOT_VARIABLES)
     moto_deploy.apply()
     deployed = Deployed(moto_deploy)
     check_deployed(app, deployed, project / "terraform" / "bundles")
