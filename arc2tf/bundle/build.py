@@ -211,6 +211,8 @@ def _bundle(app: ir.App, bundle_dir: Path, cache_dir: Path, jobs: int, emit: _Em
 
     removed = []
     for name in sorted(set(old_functions) - current):
+        if not _safe_name(name):  # a hand-edited state file must not make us delete elsewhere
+            continue
         stale = bundle_dir / f"{name}.zip"
         if stale.is_file() and not stale.is_symlink():
             stale.unlink()
@@ -246,6 +248,9 @@ def _bundle(app: ir.App, bundle_dir: Path, cache_dir: Path, jobs: int, emit: _Em
 def _plan(app: ir.App, fn: ir.Function, layout: SharedLayout, shared_layers: dict[str, tuple[FileEntry, ...]],
           stat_cache: StatCache, bundle_dir: Path, old: dict | None,
           zip_stats: dict) -> _Plan | list[ArcError]:
+    if not _safe_name(fn.name):
+        return [_error(f"{fn.name}: not a usable bundle name", Path(fn.src),
+                       "function names must not contain path separators or start with '.'")]
     project = Path(app.project_dir)
     src_dir = project / fn.src
     if not is_inside(src_dir, project):
@@ -449,6 +454,10 @@ def _prune_deps_cache(deps_cache: Path, keep: set[str]) -> None:
     for child in deps_cache.iterdir():
         if child.is_dir() and child.name not in keep:
             shutil.rmtree(child, ignore_errors=True)
+
+
+def _safe_name(name: str) -> bool:
+    return bool(name) and not name.startswith(".") and "/" not in name and "\\" not in name
 
 
 def _largest(entries: list[FileEntry]) -> str:
