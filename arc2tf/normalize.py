@@ -334,6 +334,10 @@ class _Normalizer:
         self.cwd_str = str(self.cwd)
         self._dir_cache: dict[str, frozenset[str] | None] = {}
         self._default_configs: dict[str | None, dict[str, Any]] = {}
+        # What the parser dropped the way Architect's does (Manifest.warnings) comes first.
+        for m in (project.manifest, project.local_prefs, project.global_prefs):
+            if m is not None:
+                self.warnings.extend(m.warnings)
 
     # -- error plumbing ------------------------------------------------------
 
@@ -758,6 +762,7 @@ class _Normalizer:
         fn_config = self.read_function_config(src) if files and files & _CONFIG_FILES else None
         if fn_config is None:
             return self.populate_default(pragma, item, name, src, bool(custom_src), files)
+        self.warnings.extend(fn_config.warnings)
         config = dict(self.project_config)
         origins = dict(self.project_origins)
         if fn_config is not None:

@@ -688,3 +688,20 @@ def test_arc2tf_rejects_regions_aws_does_not_have(tmp_path: Path, home: Path) ->
     assert [(e.kind, e.line, e.message) for e in err.errors] == [
         ("configuration", 4, "Invalid AWS region: mars-1 (@aws)")
     ]
+
+
+def test_parser_warnings_reach_the_app(tmp_path: Path) -> None:
+    from arc2tf.errors import ArcWarning
+
+    dropped = ArcWarning("values after `@ws` on line 3 are ignored (as Architect does)", "app.arc", 3, 7)
+    manifest = Manifest(
+        path=tmp_path / "app.arc",
+        display="app.arc",
+        format="arc",
+        warnings=(dropped,),
+        pragmas=(Pragma("app", (Item("myapp", 2, 1),)), Pragma("ws", ())),
+    )
+    app = normalize(
+        Project(dir=tmp_path, manifest=manifest, local_prefs=None, global_prefs=None, dotenv=None)
+    )
+    assert app.warnings[0] == dropped
