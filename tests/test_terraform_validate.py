@@ -8,6 +8,7 @@ file hashes are computed at plan time.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,38 @@ def test_1000_routes_and_20_websocket_actions_validate(tf: Terraform, tmp_path: 
     tf.fmt_check(out)
     tf.init(out / "staging")
     tf.validate(out / "staging")
+
+
+NASTY_STRINGS = [
+    "${var.secret}", "$${already}", "%{ if true }x%{ endif }", "%%{", "$", "%", "{", "}", "#", "//", "/*",
+    'say "hi"', "back\\slash", "trailing\\", "line\nbreak", "tab\there", "cr\rlf", "nul\x00", "bell\x07",
+    "ünïcödé ✓", "emoji 🎉", "<<EOF", "a = b", "", " ", "~>", "\\${x}", "$${x}", "${", "%{",
+]
+
+
+def test_hcl_strings_round_trip_through_terraform(tf: Terraform, tmp_path: Path) -> None:
+    """What hcl.literal writes is read back by Terraform as exactly the Python string, and fmt keeps it."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from arc2tf import hcl
+
+    samples = list(NASTY_STRINGS)
+
+    @settings(max_examples=40, derandomize=True, suppress_health_check=list(HealthCheck))
+    @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20))
+    def collect(text: str) -> None:
+        samples.append(text)
+
+    collect()
+    body = "".join(f'output "s{i}" {{\n  value = {hcl.literal(s)}\n}}\n\n' for i, s in enumerate(samples))
+    body += f"output \"map\" {{\n  value = {hcl.literal({s: s for s in NASTY_STRINGS if s})}\n}}\n"
+    root = tmp_path / "strings"
+    root.mkdir()
+    (root / "main.tf").write_text(hcl.canonical(body), encoding="utf-8")
+    tf.fmt_check(root)
+    tf.run(["apply", "-auto-approve", "-input=false", "-no-color"], root)
+    outputs = json.loads(tf.run(["output", "-json"], root).stdout)
+    for i, s in enumerate(samples):
+        assert outputs[f"s{i}"]["value"] == s, repr(s)
+    assert outputs["map"]["value"] == {s: s for s in NASTY_STRINGS if s}
