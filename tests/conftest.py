@@ -28,17 +28,15 @@ def moto_server(tmp_path: Path) -> Iterator[MotoServer]:
 
 
 @pytest.fixture
-def moto_deploy(request: pytest.FixtureRequest, tmp_path: Path) -> MotoDeploy:
+def moto_deploy(request: pytest.FixtureRequest, tmp_path: Path,
+                tmp_path_factory: pytest.TempPathFactory) -> MotoDeploy:
     """Terraform (offline, provider from the mirror) pointed at `moto_server`; skips without them."""
-    from tests.moto_server import MotoDeploy, find_provider_mirror, find_terraform
+    from tests.moto_server import MotoDeploy
+    from tests.tfharness import terraform_or_skip
 
-    binary = find_terraform()
-    if binary is None:
-        pytest.skip("terraform is not on PATH")
-    mirror = find_provider_mirror()
-    if mirror is None:
-        pytest.skip("no hashicorp/aws filesystem mirror found (set TF_PLUGIN_MIRROR)")
+    # One CLI config and plugin cache for every deploy test of the session.
+    harness = terraform_or_skip(tmp_path_factory.getbasetemp() / "tf-deploy")
     server: MotoServer = request.getfixturevalue("moto_server")  # only once the skips are decided
     scratch = tmp_path / "deploy"
     scratch.mkdir()
-    return MotoDeploy(binary, mirror, server, scratch)
+    return MotoDeploy(harness.binary, harness.env, server, scratch)

@@ -29,12 +29,16 @@ classes whose shape both share, and routes the new paths through moto's own
 URL tables).
 
 The module also holds the Terraform side of a deploy test: the provider
-override that points every endpoint at the server (`provider_override_tf`).
+override that points every endpoint at the server (`provider_override_tf`),
+and `MotoDeploy`, which applies a copy of a root against the server with its
+state in a scratch dir (terraform and the mirror come from tests/tfharness.py).
+
+To see what stock moto lacks, run the tests with ARC2TF_TEST_PLAIN_MOTO=1: the
+server then starts without the extensions (and the deploy tests fail).
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import random
@@ -327,7 +331,8 @@ _READY = "arc2tf-moto-ready port="
 
 def _serve() -> None:
     """Child entry: serve on 127.0.0.1 (free port), print it, stop when stdin closes."""
-    install_extensions()
+    if os.environ.get("ARC2TF_TEST_PLAIN_MOTO") != "1":
+        install_extensions()
     from moto.server import ThreadedMotoServer
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
@@ -493,53 +498,8 @@ def local_backend_override_tf(state_path: Path) -> str:
 
 
 # --------------------------------------------------------------------------------------
-# A minimal Terraform runner (offline, provider from a filesystem mirror found at run time)
+# Running Terraform against the server (terraform and the mirror come from tests/tfharness.py)
 # --------------------------------------------------------------------------------------
-
-_IMPLIED_PLUGIN_DIRS = (
-    "~/.terraform.d/plugins",
-    "${XDG_DATA_HOME}/terraform/plugins",
-    "~/.local/share/terraform/plugins",
-    "/usr/local/share/terraform/plugins",
-    "/usr/share/terraform/plugins",
-)
-
-
-def find_terraform() -> str | None:
-    return shutil.which("terraform")
-
-
-@functools.cache
-def find_provider_mirror() -> Path | None:
-    """The directory holding `registry.terraform.io/hashicorp/aws/...`, or None.
-
-    Order: $TF_PLUGIN_MIRROR, Terraform's implied plugin dirs, then a bounded
-    search of the filesystem that skips project caches (`.terraform/`).
-    """
-    candidates = []
-    if os.environ.get("TF_PLUGIN_MIRROR"):
-        candidates.append(Path(os.environ["TF_PLUGIN_MIRROR"]))
-    for raw in _IMPLIED_PLUGIN_DIRS:
-        expanded = os.path.expandvars(os.path.expanduser(raw))
-        if "$" not in expanded:
-            candidates.append(Path(expanded))
-    for candidate in candidates:
-        if (candidate / "registry.terraform.io" / "hashicorp" / "aws").is_dir():
-            return candidate
-    try:
-        found = subprocess.run(
-            ["find", "/", "-maxdepth", "8",
-             "(", "-path", "/proc", "-o", "-path", "/sys", "-o", "-path", "/dev", "-o", "-path", "/run",
-             "-o", "-name", ".terraform", ")", "-prune", "-o",
-             "-path", "*/registry.terraform.io/hashicorp/aws/*", "-name", "terraform-provider-aws_*",
-             "-print"],
-            capture_output=True, text=True, timeout=120, check=False,
-        ).stdout.splitlines()
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    hits = sorted(found)
-    return Path(hits[0].split("/registry.terraform.io/")[0]) if hits else None
-
 
 class TerraformError(AssertionError):
     pass
@@ -552,22 +512,6 @@ class Terraform:
     binary: str
     env: dict[str, str]
     timings: list[tuple[str, float]] = field(default_factory=list)  # (command, seconds) per run
-
-    @classmethod
-    def offline(cls, binary: str, mirror: Path, scratch: Path, data_dir: Path | None = None) -> Terraform:
-        cli_config = scratch / "terraform.tfrc"
-        cli_config.write_text(
-            "provider_installation {\n"
-            f"  filesystem_mirror {{\n    path = {json.dumps(str(mirror))}\n  }}\n"
-            "}\n"
-        )
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("TF_PLUGIN_CACHE_DIR", "TF_DATA_DIR", "TF_WORKSPACE", "TF_CLI_ARGS")}
-        env.update(TF_CLI_CONFIG_FILE=str(cli_config), CHECKPOINT_DISABLE="1", TF_IN_AUTOMATION="1",
-                   TF_INPUT="0")
-        if data_dir is not None:
-            env["TF_DATA_DIR"] = str(data_dir)
-        return cls(binary=binary, env=env)
 
     def run(self, cwd: Path, *args: str, ok_codes: tuple[int, ...] = (0,),
             timeout: float = 600.0) -> subprocess.CompletedProcess[str]:
@@ -599,12 +543,15 @@ class MotoDeploy:
     cycle needs.
     """
 
-    def __init__(self, binary: str, mirror: Path, server: MotoServer, scratch: Path) -> None:
+    def __init__(self, binary: str, offline_env: dict[str, str], server: MotoServer, scratch: Path) -> None:
+        """`offline_env`: the environment of tfharness's offline Terraform (CLI config, no checkpoint)."""
         self.server = server
         self.scratch = scratch
         self.state_path = scratch / "state" / "terraform.tfstate"
         self.state_path.parent.mkdir(parents=True, exist_ok=True)
-        self.tf = Terraform.offline(binary, mirror, scratch, data_dir=scratch / "tfdata")
+        env = {k: v for k, v in offline_env.items() if k not in ("TF_WORKSPACE", "TF_CLI_ARGS")}
+        env["TF_DATA_DIR"] = str(scratch / "tfdata")  # .terraform/ outside the copy, kept across syncs
+        self.tf = Terraform(binary=binary, env=env)
         self.root: Path | None = None
 
     def sync(self, tree: Path, root_rel: str, variables: dict[str, Any] | None = None) -> Path:
