@@ -36,6 +36,7 @@ MAX_LAMBDA_NAME = 64
 MAX_BUCKET_PREFIX = 37  # aws_s3_bucket.bucket_prefix
 MAX_ENV_BYTES = 4096  # all of a function's environment variables, keys and values
 HTTP_ROUTE_QUOTA = 300  # default routes per HTTP API (a raisable quota)
+IAM_ROLE_QUOTA = 1000  # default IAM roles per account (arc2tf creates one per function and environment)
 WS_ROUTE_LIMIT = 300
 
 _LONGEST_ENV = max(DEPLOY_ENVIRONMENTS, key=len)
@@ -188,6 +189,15 @@ def terraform_warnings(app: App) -> tuple[ArcWarning, ...]:
             f"the HTTP API has {routes} routes, more than its default quota of {HTTP_ROUTE_QUOTA}",
             file=app.manifest,
             hint="ask AWS (Service Quotas, API Gateway 'Routes per API') to raise it before applying",
+        ))
+    roles = len(app.functions) * len(DEPLOY_ENVIRONMENTS)
+    if roles > IAM_ROLE_QUOTA // 2:
+        warnings.append(ArcWarning(
+            f"{len(app.functions)} functions get one IAM role each per environment ({roles} roles when"
+            f" staging and production share an account); IAM allows {IAM_ROLE_QUOTA} roles per account"
+            " by default",
+            file=app.manifest,
+            hint="deploy the environments to separate accounts or ask AWS to raise the IAM roles quota",
         ))
     if app.aws.apigateway == "rest":
         warnings.append(ArcWarning(

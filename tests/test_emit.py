@@ -302,6 +302,7 @@ def test_more_than_300_http_routes_warns_but_builds() -> None:
     app = large_app(routes=1000, actions=20)
     warnings = terraform_warnings(app)
     assert any("300" in w.message for w in warnings)
+    assert any("IAM role" in w.message for w in warnings)
     files = render_terraform(app)
     routes = locals_of(module_file(files, "big", "http.tf"))["http_routes"]
     assert len(routes) == 1000
