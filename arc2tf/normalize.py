@@ -118,6 +118,7 @@ _HANDLER_FILES: dict[str, tuple[tuple[str, ...], str | None]] = {
     "ruby": (("lambda.rb", "handler.rb", "index.rb"), "lambda"),
     "deno": (("mod.ts", "mod.js", "mod.tsx", "index.ts", "index.js", "index.tsx"), "mod"),
 }
+_UNSET = object()
 # The function config files Architect reads (manifest.load_function_config reads the same names).
 _CONFIG_FILES = frozenset(
     {
@@ -136,6 +137,9 @@ _UPPER = re.compile(r"([A-Z])")
 _EDGE_SEPARATORS = re.compile(r"^[\W_]+|[\W_]+$", re.ASCII)
 _INNER_SEPARATOR = re.compile(r"[\W_]+(\w|$)", re.ASCII)
 _AWS_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+# A `:param` path part, and a final `/*` (validation has ensured both are well formed).
+_PARAM_PART = re.compile(r"/:([^/]*)")
+_GREEDY = re.compile(r"/\*$")
 _BAD_PATH_CHAR = re.compile(r"[^a-zA-Z0-9/\-:._*]")
 _TRAILING_SPECIAL = re.compile(r"[-._]($|/)")
 _NAMED_PARAM = re.compile(r"/:[\w.-]+(/|$)", re.ASCII)
@@ -334,6 +338,8 @@ class _Normalizer:
         self.cwd_str = str(self.cwd)
         self._dir_cache: dict[str, frozenset[str] | None] = {}
         self._default_configs: dict[str | None, dict[str, Any]] = {}
+        self._runtime: Any = _UNSET  # the project runtime, alias-resolved (set on first use)
+        self._no_files_key: str | None = None
         # What the parser dropped the way Architect's does (Manifest.warnings) comes first.
         for m in (project.manifest, project.local_prefs, project.global_prefs):
             if m is not None:
@@ -754,6 +760,8 @@ class _Normalizer:
             return None
         if custom_src:
             src = _posix_join(custom_src)
+        elif pragma == "http":
+            src = f"src/http/{name}"  # getLambdaName output: no dots, slashes or backslashes
         else:
             src = _posix_join("src", dir_type or pragma, name)
         files = self.dir_files(src)
@@ -798,12 +806,15 @@ class _Normalizer:
         Such Lambdas share one (never changed) config dict and the project's origins, so the
         per-function checks below can tell them apart from functions with their own settings.
         """
-        runtime = self.project_config.get("runtime")
-        if isinstance(runtime, str):
-            alias = RUNTIME_ALIASES.get(runtime.lower())
-            key = _handler_file(RUNTIMES[alias][0] if alias else runtime, files)
+        if self._runtime is _UNSET:
+            runtime = self.project_config.get("runtime")
+            alias = RUNTIME_ALIASES.get(runtime.lower()) if isinstance(runtime, str) else None
+            self._runtime = RUNTIMES[alias][0] if alias else runtime if isinstance(runtime, str) else None
+            self._no_files_key = _handler_file(self._runtime, None) if self._runtime else None
+        if files is None:
+            key = self._no_files_key
         else:
-            key = None
+            key = _handler_file(self._runtime, files) if self._runtime else None
         lam = _Lambda(
             pragma=pragma,
             name=name,
@@ -2219,21 +2230,18 @@ def _new_function_config(c: dict[str, Any]) -> FunctionConfig:
 
 
 def _function(name: str, kind: str, src: str, lam: _Lambda, root_handler: bool) -> Function:
+    fixed = _function_settings(lam)
+    return Function(
+        name, kind, src, fixed[0], lam.name, root_handler, shared=fixed[1], views=fixed[2], env=fixed[3]
+    )
+
+
+def _function_settings(lam: _Lambda) -> tuple[FunctionConfig, bool | None, bool | None, bool]:
     c = lam.config
     # Only what config.arc / @aws set explicitly: the bundler applies @shared / @views itself.
     shared = False if c.get("shared") is False else None
     views = c["views"] if "views" in lam.origins and isinstance(c.get("views"), bool) else None
-    return Function(
-        name,
-        kind,
-        src,
-        _function_config(c),
-        lam.name,
-        root_handler,
-        shared=shared,
-        views=views,
-        env=c.get("env") is not False,
-    )
+    return _function_config(c), shared, views, c.get("env") is not False
 
 
 def _unique_name(base: str, key: str, taken: set[str]) -> str:
@@ -2252,23 +2260,14 @@ def _unique_name(base: str, key: str, taken: set[str]) -> str:
 
 def _route_key(method: str, path: str) -> str:
     """The API Gateway v2 route key: `GET /things/{id}`, `ANY /{proxy+}`."""
-    if ":" not in path and "*" not in path:
-        return f"{method.upper()} {path}"
-    parts = []
-    for part in path.split("/"):
-        if part.startswith(":"):
-            parts.append("{" + part[1:] + "}")
-        elif part == "*":
-            parts.append("{proxy+}")
-        else:
-            parts.append(part)
-    return f"{method.upper()} {'/'.join(parts)}"
+    if ":" in path or "*" in path:
+        path = _GREEDY.sub("/{proxy+}", _PARAM_PART.sub(r"/{\1}", path))
+    return f"{method.upper()} {path}"
 
 
 def _arn_path(method: str, path: str) -> str:
     """METHOD/PATH of the execute-api ARN as a glob: params and greedy params are `*`, ANY is `*`."""
     verb = "*" if method == "any" else method.upper()
-    if ":" not in path and "*" not in path:
-        return verb + path
-    parts = ["*" if p.startswith(":") or p == "*" else p for p in path.split("/")]
-    return verb + "/".join(parts)
+    if ":" in path:
+        path = _PARAM_PART.sub("/*", path)
+    return verb + path
