@@ -16,7 +16,10 @@ Where arc2tf departs from Architect it says so in a comment; the main ones:
 two routes that Architect maps to one Lambda name both stay deployed (the later
 one's `Function.name` gets a short stable suffix, with a warning); Architect 5
 WebSocket dirs are used when the current ones are missing; `AWS_REGION` from
-the environment is not read (the output must not depend on the shell it runs in).
+the environment is not read (the output must not depend on the shell it runs in);
+`architecture`, `concurrency` and `region` values AWS would reject are
+configuration errors here (inventory passes them on to CloudFormation); plugins
+and macros are errors even when their file exists (arc2tf runs no JavaScript).
 """
 
 from __future__ import annotations
@@ -297,14 +300,6 @@ class _Lambda:
     table: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     asap: bool = False
-
-
-@dataclass
-class _Source:
-    """Where a setting came from, for error locations."""
-
-    display: str | None
-    items: list[Item]
 
 
 # ---------------------------------------------------------------------------
