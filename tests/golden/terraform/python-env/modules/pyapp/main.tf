@@ -17,7 +17,8 @@ locals {
 
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
-  region     = data.aws_region.current.name
+  # `id` is the region name in every hashicorp/aws version (`name` is deprecated from 6.0).
+  region = data.aws_region.current.id
 
   tags = merge({
     "arc2tf:app"         = local.app_name
