@@ -352,3 +352,26 @@ def test_output_is_identical_across_hash_seeds() -> None:
                               text=True, env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"}, check=True)
         digests.add(done.stdout.strip())
     assert len(digests) == 1
+
+
+def test_canonical_layout_matches_terraform_fmt() -> None:
+    """Indentation from bracket depth, `=` aligned per run of one-line attributes (checked once with fmt)."""
+    flat = "\n".join([
+        "locals {", "a = 1", 'long_name = "x # not a comment {"', "# comment breaks the chain", "b = 2",
+        "m = {", '"k ${v}" = { x = 1 }', "y = [1, 2]", "}", "f = merge({", "a = 1", "}, var.x)", "}", "", "",
+    ])
+    assert hcl.canonical(flat) == (
+        "locals {\n"
+        "  a         = 1\n"
+        '  long_name = "x # not a comment {"\n'
+        "  # comment breaks the chain\n"
+        "  b = 2\n"
+        "  m = {\n"
+        '    "k ${v}" = { x = 1 }\n'
+        "    y        = [1, 2]\n"
+        "  }\n"
+        "  f = merge({\n"
+        "    a = 1\n"
+        "  }, var.x)\n"
+        "}\n"
+    )
