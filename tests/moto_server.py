@@ -15,7 +15,9 @@ only:
   deployment a stage still points at (this is what makes `create_before_destroy`
   on `aws_apigatewayv2_deployment` necessary).
 * Stages: `deploymentId` on create and in responses (validated), UpdateStage,
-  and an automatic deployment for auto-deploy (HTTP) stages.
+  and an automatic deployment for auto-deploy (HTTP) stages. As in AWS, a
+  WebSocket stage that logs (access logs, or a logging level) is refused until
+  the region's API Gateway account has a CloudWatch role (`UpdateAccount`).
 * `wss://` `apiEndpoint` for WEBSOCKET APIs (moto says `https://`).
 * Lambda: `LoggingConfig` (moto drops it; AWS answers the default
   `{LogFormat: Text, LogGroup: /aws/lambda/<name>}`), `EphemeralStorage` and
@@ -135,6 +137,25 @@ def _extend_apigatewayv2() -> None:
         deployments_of(api)[deployment["deploymentId"]] = {**deployment, "arc2tfRoutes": route_snapshot(api)}
         return deployment
 
+    def require_logging_role(api: Any, config: dict[str, Any]) -> None:
+        # AWS: a WebSocket (or REST) stage that logs needs the account's API Gateway
+        # CloudWatch role (apigateway UpdateAccount cloudwatchRoleArn) in that region.
+        if api.protocol_type != "WEBSOCKET":
+            return
+        route_settings = [config.get("defaultRouteSettings") or {},
+                          *(config.get("routeSettings") or {}).values()]
+        logs = bool((config.get("accessLogSettings") or {}).get("destinationArn")) or any(
+            s.get("loggingLevel") in ("ERROR", "INFO") or s.get("dataTraceEnabled") for s in route_settings
+        )
+        if not logs:
+            return
+        from moto.apigateway.models import apigateway_backends
+
+        account = apigateway_backends[api.backend.account_id][api.backend.region_name].account
+        if not account.cloudwatch_role_arn:
+            raise BadRequestException(
+                "CloudWatch Logs role ARN must be set in account settings to enable logging")
+
     def public(deployment: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in deployment.items() if k != "arc2tfRoutes"}
 
@@ -151,6 +172,7 @@ def _extend_apigatewayv2() -> None:
     original_stage_to_json = v2_models.Stage.to_json
 
     def stage_init(self: Any, api: Any, config: dict[str, Any]) -> None:
+        require_logging_role(api, config)
         original_stage_init(self, api, config)
         deployment_id = config.get("deploymentId")
         if deployment_id and deployment_id not in deployments_of(api):
@@ -244,6 +266,7 @@ def _extend_apigatewayv2() -> None:
         api = api_from_path(self)
         stage = api.get_stage(last_path_part(self))
         body = body_of(self)
+        require_logging_role(api, body)
         deployment_id = body.get("deploymentId")
         if deployment_id:
             if deployment_id not in deployments_of(api):
