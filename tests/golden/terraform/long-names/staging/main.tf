@@ -23,8 +23,7 @@ module "a-rather-long-application-name-for-testing" {
   static_dir         = "${path.root}/../../public"
   static_bucket_name = null
 
-  # From prefs.arc / .env for staging, then this root's terraform.tfvars.
-  environment_variables = merge({}, var.environment_variables)
+  environment_variables = var.environment_variables
 
   tags                 = var.tags
   log_retention_days   = var.log_retention_days

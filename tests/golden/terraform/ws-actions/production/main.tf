@@ -21,8 +21,7 @@ module "chat" {
   environment = "production"
   bundle_dir  = "${path.root}/../bundles"
 
-  # From prefs.arc / .env for production, then this root's terraform.tfvars.
-  environment_variables = merge({}, var.environment_variables)
+  environment_variables = var.environment_variables
 
   tags                 = var.tags
   log_retention_days   = var.log_retention_days
