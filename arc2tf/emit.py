@@ -142,14 +142,15 @@ def _names(app: App) -> tuple[_Names, list[ArcError]]:
     budget = MAX_LAMBDA_NAME - len(app_part) - len(_LONGEST_ENV) - 2
     parts: dict[str, str] = {}
     seen: dict[str, str] = {}
+    name_hint = "Lambda function and IAM role names allow letters, digits, '-' and '_' only"
+    if app.functions and not _LAMBDA_NAME_CHARS.match(app_part):
+        errors.append(ArcError(KIND_BUILD, f"@app name {app.name!r} cannot start a Lambda function name",
+                               file=app.manifest, hint=name_hint))
     for fn in app.functions:
         part = shorten(fn.name, budget)
-        if not _LAMBDA_NAME_CHARS.match(f"{app_part}-{part}"):
-            errors.append(ArcError(
-                KIND_BUILD,
-                f"function name {app_part}-<env>-{part} has characters Lambda rejects",
-                file=f"{app.manifest}", hint="Lambda names allow letters, digits, '-' and '_' only",
-            ))
+        if not _LAMBDA_NAME_CHARS.match(part):
+            errors.append(ArcError(KIND_BUILD, f"function {fn.name!r} cannot be part of a Lambda name",
+                                   file=app.manifest, hint=name_hint))
         if part in seen:
             errors.append(ArcError(
                 KIND_BUILD, f"functions {seen[part]} and {fn.name} shorten to the same Lambda name",

@@ -322,6 +322,13 @@ def test_names_aws_would_reject_are_errors() -> None:
     assert "4096" in caught.value.errors[0].message
 
 
+def test_an_app_name_lambda_rejects_is_one_error() -> None:
+    with pytest.raises(ArcErrors) as caught:
+        render_terraform(build_app("my.app", [("get", "/"), ("get", "/a"), ("get", "/b")], None))
+    messages = [e.message for e in caught.value.errors]
+    assert messages == ["@app name 'my.app' cannot start a Lambda function name"]
+
+
 def test_no_static_site_means_no_static_resources_or_env() -> None:
     app = build_app("plain", [("get", "/")], None, static=None)
     files = render_terraform(app)
