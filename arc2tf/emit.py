@@ -295,22 +295,25 @@ def _view(app: App, options: EmitOptions) -> tuple[dict[str, Any], list[ArcError
             errors.append(ArcError(KIND_BUILD, f"@static {env} bucket name {bucket!r} is not valid for S3",
                                    file=app.manifest, hint=problem))
     stack_names = {env: to_logical_id(f"{app.name}-{env}") for env in DEPLOY_ENVIRONMENTS}
-    for fn in functions:
-        for env in DEPLOY_ENVIRONMENTS:
-            user_env = dict(app.env_for(env))
-            arc_env = {"ARC_APP_NAME": app.name, "ARC_ENV": env, "ARC_STACK_NAME": stack_names[env],
-                       "ARC_SESSION_TABLE_NAME": user_env.get("SESSION_TABLE_NAME", _DEFAULT_SESSION_TABLE)}
-            arc_env.update({k: "x" * n for k, n in _DYNAMIC_ENV_BOUND.items()
-                            if k == "ARC_ROLE" or (k == "ARC_STATIC_BUCKET" and static)
-                            or (k == "ARC_WSS_URL" and app.ws is not None)})
-            size = _env_size({**fn["default_env"], **user_env, **arc_env, **fn["arc_env"]})
-            if size > MAX_ENV_BYTES:
-                errors.append(ArcError(
-                    KIND_BUILD,
-                    f"function {fn['key']} would get {size} bytes of environment variables in {env};"
-                    f" Lambda allows {MAX_ENV_BYTES}",
-                    file=app.manifest, hint="move large values to SSM parameters or files",
-                ))
+    for env in DEPLOY_ENVIRONMENTS:
+        user_env = dict(app.env_for(env))
+        arc_env = {"ARC_APP_NAME": app.name, "ARC_ENV": env, "ARC_STACK_NAME": stack_names[env],
+                   "ARC_SESSION_TABLE_NAME": user_env.get("SESSION_TABLE_NAME", _DEFAULT_SESSION_TABLE)}
+        # Values known only at apply time count at their longest.
+        arc_env.update({k: "x" * n for k, n in _DYNAMIC_ENV_BOUND.items()
+                        if k == "ARC_ROLE" or (k == "ARC_STATIC_BUCKET" and static)
+                        or (k == "ARC_WSS_URL" and app.ws is not None)})
+        sizes = {fn["key"]: _env_size({**fn["default_env"], **user_env, **arc_env, **fn["arc_env"]})
+                 for fn in functions}
+        too_big = sorted(k for k, size in sizes.items() if size > MAX_ENV_BYTES)
+        if too_big:
+            errors.append(ArcError(
+                KIND_BUILD,
+                f"{len(too_big)} function(s) ({', '.join(too_big[:3])}{', ...' if len(too_big) > 3 else ''})"
+                f" would get up to {max(sizes.values())} bytes of environment variables in {env};"
+                f" Lambda allows {MAX_ENV_BYTES}",
+                file=app.manifest, hint="move large values to SSM parameters or files",
+            ))
     if app.ws is not None and len(app.ws) > WS_ROUTE_LIMIT:
         errors.append(ArcError(KIND_BUILD, f"@ws has {len(app.ws)} routes; a WebSocket API allows"
                                f" {WS_ROUTE_LIMIT}", file=app.manifest))
@@ -323,13 +326,11 @@ def _view(app: App, options: EmitOptions) -> tuple[dict[str, Any], list[ArcError
     spa = bool(static and static.spa)
     prefix = f"{static.prefix.strip('/')}/" if static and static.prefix else ""
     view = {
-        "app": app,
         "app_name": app.name,
         "module": names.module,
         "app_part": names.app_part,
         "bucket_prefix": names.bucket_prefix,
         "stack_base": to_logical_id(app.name),
-        "environments": DEPLOY_ENVIRONMENTS,
         "region": app.aws.region,
         "functions": functions,
         "managed_policies": dict(sorted(managed_policies.items())),
