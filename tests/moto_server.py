@@ -435,17 +435,18 @@ def start_moto_server(log_dir: Path, startup_timeout: float = 60.0) -> MotoServe
 
 def _read_port(process: subprocess.Popen[str], timeout: float) -> int | None:
     result: list[int] = []
+    found = threading.Event()
 
     def read() -> None:
         assert process.stdout is not None
         for line in process.stdout:
-            if line.startswith(_READY):
+            if not found.is_set() and line.startswith(_READY):
                 result.append(int(line[len(_READY):].strip()))
-                return
+                found.set()
+        # Keep draining until the child exits, so a chatty server never blocks on a full pipe.
 
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    reader.join(timeout)
+    threading.Thread(target=read, daemon=True).start()
+    found.wait(timeout)
     return result[0] if result else None
 
 
