@@ -34,6 +34,7 @@ CREATE_ONCE_FILES = tuple(f"{env}/terraform.tfvars" for env in DEPLOY_ENVIRONMEN
 # AWS limits arc2tf checks before Terraform ever runs (AWS-FACTS.md).
 MAX_LAMBDA_NAME = 64
 MAX_BUCKET_PREFIX = 37  # aws_s3_bucket.bucket_prefix
+MAX_LAMBDA_DESCRIPTION = 256
 MAX_ENV_BYTES = 4096  # all of a function's environment variables, keys and values
 HTTP_ROUTE_QUOTA = 300  # default routes per HTTP API (a raisable quota)
 IAM_ROLE_QUOTA = 1000  # default IAM roles per account (arc2tf creates one per function and environment)
@@ -262,6 +263,7 @@ def _function_view(app: App, fn: Function, part: str) -> dict[str, Any]:
         "kind": fn.kind,
         "route": fn.route,
         "src": fn.src,
+        "description": f"{fn.route} ({fn.src})"[:MAX_LAMBDA_DESCRIPTION],
         "runtime": cfg.runtime,
         "handler": cfg.handler,
         "architecture": cfg.architecture,

@@ -6,8 +6,8 @@ locals {
     get-api = {
       name_part            = "get-api"
       kind                 = "http"
-      route                = "get /api"
       src                  = "src/http/get-api"
+      description          = "get /api (src/http/get-api)"
       runtime              = "nodejs22.x"
       handler              = "index.handler"
       architecture         = "arm64"
@@ -56,7 +56,7 @@ resource "aws_lambda_function" "function" {
   for_each = local.functions
 
   function_name    = local.function_names[each.key]
-  description      = "${each.value.route} (${each.value.src})"
+  description      = each.value.description
   role             = aws_iam_role.function[each.key].arn
   runtime          = each.value.runtime
   handler          = each.value.handler

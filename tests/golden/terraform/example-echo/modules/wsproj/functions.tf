@@ -6,8 +6,8 @@ locals {
     get-index = {
       name_part            = "get-index"
       kind                 = "http"
-      route                = "get /"
       src                  = "src/http/get-index"
+      description          = "get / (src/http/get-index)"
       runtime              = "nodejs22.x"
       handler              = "index.handler"
       architecture         = "arm64"
@@ -22,8 +22,8 @@ locals {
     ws-connect = {
       name_part            = "ws-connect"
       kind                 = "ws"
-      route                = "connect"
       src                  = "src/ws/connect"
+      description          = "connect (src/ws/connect)"
       runtime              = "nodejs22.x"
       handler              = "index.handler"
       architecture         = "arm64"
@@ -38,8 +38,8 @@ locals {
     ws-default = {
       name_part            = "ws-default"
       kind                 = "ws"
-      route                = "default"
       src                  = "src/ws/default"
+      description          = "default (src/ws/default)"
       runtime              = "nodejs22.x"
       handler              = "index.handler"
       architecture         = "arm64"
@@ -54,8 +54,8 @@ locals {
     ws-disconnect = {
       name_part            = "ws-disconnect"
       kind                 = "ws"
-      route                = "disconnect"
       src                  = "src/ws/disconnect"
+      description          = "disconnect (src/ws/disconnect)"
       runtime              = "nodejs22.x"
       handler              = "index.handler"
       architecture         = "arm64"
@@ -105,7 +105,7 @@ resource "aws_lambda_function" "function" {
   for_each = local.functions
 
   function_name    = local.function_names[each.key]
-  description      = "${each.value.route} (${each.value.src})"
+  description      = each.value.description
   role             = aws_iam_role.function[each.key].arn
   runtime          = each.value.runtime
   handler          = each.value.handler

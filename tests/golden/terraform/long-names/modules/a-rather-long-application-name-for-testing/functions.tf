@@ -6,8 +6,8 @@ locals {
     get-index = {
       name_part            = "get-index"
       kind                 = "http"
-      route                = "get /"
       src                  = "src/http/get-index"
+      description          = "get / (src/http/get-index)"
       runtime              = "nodejs22.x"
       handler              = "index.handler"
       architecture         = "arm64"
@@ -22,8 +22,8 @@ locals {
     get-segment-segment-segment-segment-segment-segment-segment-segment-000identifier = {
       name_part            = "get-segment-segment-dc90009e"
       kind                 = "http"
-      route                = "get /segment/segment/segment/segment/segment/segment/segment/segment/:identifier"
       src                  = "src/http/get-segment-segment-segment-segment-segment-segment-segment-segment-000identifier"
+      description          = "get /segment/segment/segment/segment/segment/segment/segment/segment/:identifier (src/http/get-segment-segment-segment-segment-segment-segment-segment-segment-000identifier)"
       runtime              = "nodejs22.x"
       handler              = "index.handler"
       architecture         = "arm64"
@@ -38,8 +38,8 @@ locals {
     get-segment-segment-segment-segment-segment-segment-segment-segment-000identifier-more = {
       name_part            = "get-segment-segment-01ea98b8"
       kind                 = "http"
-      route                = "get /segment/segment/segment/segment/segment/segment/segment/segment/:identifier/more"
       src                  = "src/http/get-segment-segment-segment-segment-segment-segment-segment-segment-000identifier-more"
+      description          = "get /segment/segment/segment/segment/segment/segment/segment/segment/:identifier/more (src/http/get-segment-segment-segment-segment-segment-segment-segment-segment-000identifier-more)"
       runtime              = "nodejs22.x"
       handler              = "index.handler"
       architecture         = "arm64"
@@ -88,7 +88,7 @@ resource "aws_lambda_function" "function" {
   for_each = local.functions
 
   function_name    = local.function_names[each.key]
-  description      = "${each.value.route} (${each.value.src})"
+  description      = each.value.description
   role             = aws_iam_role.function[each.key].arn
   runtime          = each.value.runtime
   handler          = each.value.handler

@@ -6,8 +6,8 @@ locals {
     any-files-catchall = {
       name_part            = "any-files-catchall"
       kind                 = "http"
-      route                = "any /files/*"
       src                  = "src/http/any-files-catchall"
+      description          = "any /files/* (src/http/any-files-catchall)"
       runtime              = "nodejs22.x"
       handler              = "index.handler"
       architecture         = "arm64"
@@ -22,8 +22,8 @@ locals {
     delete-things-000id-parts-000part = {
       name_part            = "delete-things-000id-parts-000part"
       kind                 = "http"
-      route                = "delete /things/:id/parts/:part"
       src                  = "src/http/delete-things-000id-parts-000part"
+      description          = "delete /things/:id/parts/:part (src/http/delete-things-000id-parts-000part)"
       runtime              = "nodejs22.x"
       handler              = "index.handler"
       architecture         = "arm64"
@@ -38,8 +38,8 @@ locals {
     get-index = {
       name_part            = "get-index"
       kind                 = "http"
-      route                = "get /"
       src                  = "src/http/get-index"
+      description          = "get / (src/http/get-index)"
       runtime              = "nodejs22.x"
       handler              = "index.handler"
       architecture         = "arm64"
@@ -54,8 +54,8 @@ locals {
     get-things-000id = {
       name_part            = "get-things-000id"
       kind                 = "http"
-      route                = "get /things/:id"
       src                  = "src/http/get-things-000id"
+      description          = "get /things/:id (src/http/get-things-000id)"
       runtime              = "nodejs22.x"
       handler              = "index.handler"
       architecture         = "arm64"
@@ -70,8 +70,8 @@ locals {
     post-things = {
       name_part            = "post-things"
       kind                 = "http"
-      route                = "post /things"
       src                  = "src/http/post-things"
+      description          = "post /things (src/http/post-things)"
       runtime              = "nodejs22.x"
       handler              = "index.handler"
       architecture         = "arm64"
@@ -120,7 +120,7 @@ resource "aws_lambda_function" "function" {
   for_each = local.functions
 
   function_name    = local.function_names[each.key]
-  description      = "${each.value.route} (${each.value.src})"
+  description      = each.value.description
   role             = aws_iam_role.function[each.key].arn
   runtime          = each.value.runtime
   handler          = each.value.handler

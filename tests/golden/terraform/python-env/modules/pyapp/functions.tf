@@ -6,8 +6,8 @@ locals {
     get-index = {
       name_part            = "get-index"
       kind                 = "http"
-      route                = "get /"
       src                  = "src/http/get-index"
+      description          = "get / (src/http/get-index)"
       runtime              = "nodejs22.x"
       handler              = "index.handler"
       architecture         = "arm64"
@@ -22,8 +22,8 @@ locals {
     post-hook = {
       name_part            = "post-hook"
       kind                 = "http"
-      route                = "post /hook"
       src                  = "src/http/post-hook"
+      description          = "post /hook (src/http/post-hook)"
       runtime              = "python3.12"
       handler              = "lambda.handler"
       architecture         = "arm64"
@@ -72,7 +72,7 @@ resource "aws_lambda_function" "function" {
   for_each = local.functions
 
   function_name    = local.function_names[each.key]
-  description      = "${each.value.route} (${each.value.src})"
+  description      = each.value.description
   role             = aws_iam_role.function[each.key].arn
   runtime          = each.value.runtime
   handler          = each.value.handler

@@ -6,8 +6,8 @@ locals {
     ws-connect = {
       name_part            = "ws-connect"
       kind                 = "ws"
-      route                = "connect"
       src                  = "src/ws/connect"
+      description          = "connect (src/ws/connect)"
       runtime              = "nodejs22.x"
       handler              = "index.handler"
       architecture         = "arm64"
@@ -22,8 +22,8 @@ locals {
     ws-default = {
       name_part            = "ws-default"
       kind                 = "ws"
-      route                = "default"
       src                  = "src/ws/default"
+      description          = "default (src/ws/default)"
       runtime              = "nodejs22.x"
       handler              = "index.handler"
       architecture         = "arm64"
@@ -38,8 +38,8 @@ locals {
     ws-disconnect = {
       name_part            = "ws-disconnect"
       kind                 = "ws"
-      route                = "disconnect"
       src                  = "src/ws/disconnect"
+      description          = "disconnect (src/ws/disconnect)"
       runtime              = "nodejs22.x"
       handler              = "index.handler"
       architecture         = "arm64"
@@ -54,8 +54,8 @@ locals {
     ws-join = {
       name_part            = "ws-join"
       kind                 = "ws"
-      route                = "join"
       src                  = "src/ws/join"
+      description          = "join (src/ws/join)"
       runtime              = "nodejs22.x"
       handler              = "index.handler"
       architecture         = "arm64"
@@ -70,8 +70,8 @@ locals {
     ws-leave = {
       name_part            = "ws-leave"
       kind                 = "ws"
-      route                = "leave"
       src                  = "src/ws/leave"
+      description          = "leave (src/ws/leave)"
       runtime              = "nodejs22.x"
       handler              = "index.handler"
       architecture         = "arm64"
@@ -86,8 +86,8 @@ locals {
     ws-say = {
       name_part            = "ws-say"
       kind                 = "ws"
-      route                = "say"
       src                  = "src/ws/say"
+      description          = "say (src/ws/say)"
       runtime              = "nodejs22.x"
       handler              = "index.handler"
       architecture         = "arm64"
@@ -136,7 +136,7 @@ resource "aws_lambda_function" "function" {
   for_each = local.functions
 
   function_name    = local.function_names[each.key]
-  description      = "${each.value.route} (${each.value.src})"
+  description      = each.value.description
   role             = aws_iam_role.function[each.key].arn
   runtime          = each.value.runtime
   handler          = each.value.handler
