@@ -354,8 +354,8 @@ def check_deployed(app, deployed: Deployed, bundles: Path) -> None:
         got = deployed.function(name)["Configuration"]
         cfg = fn.config
         assert got["FunctionName"] == out["functions"][name]["name"]
-        assert len(got["FunctionName"]) <= 64
-        assert got["FunctionName"].startswith(f"{app.name}-{ENV}-"[:40]) or len(got["FunctionName"]) == 64
+        full_name = f"{app.name}-{ENV}-{name}"  # shortened deterministically only past 64 characters
+        assert got["FunctionName"] == full_name if len(full_name) <= 64 else len(got["FunctionName"]) == 64
         assert (got["Runtime"], got["Handler"], got["Architectures"], got["MemorySize"], got["Timeout"],
                 got["EphemeralStorage"]["Size"]) == (
             cfg.runtime, cfg.handler, [cfg.architecture], cfg.memory, cfg.timeout, cfg.storage), name
@@ -410,11 +410,10 @@ def check_deployed(app, deployed: Deployed, bundles: Path) -> None:
         folder = app.project_dir / app.static.folder
         files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
         prefix = f"{app.static.prefix.strip('/')}/" if app.static.prefix else ""
-        if not app.static.fingerprint:
-            assert sorted(keys) == [prefix + f for f in files]
+        # (Plain names: the apps deployed here use neither fingerprint nor ignore.)
+        assert not app.static.fingerprint and not app.static.ignore
+        assert sorted(keys) == [prefix + f for f in files]
         for rel in files:
-            if app.static.fingerprint:
-                continue
             head = deployed.s3.head_object(Bucket=static_bucket, Key=prefix + rel)
             assert head["ContentType"] == CONTENT_TYPES[Path(rel).suffix], rel
             assert head["ContentLength"] == (folder / rel).stat().st_size
