@@ -119,6 +119,8 @@ def synthetic_apps() -> dict[str, App]:
             env={"testing": None, "staging": {"API_KEY": "st-${not-a-template}", "QUOTE": 'say "hi"\n'},
                  "production": {"API_KEY": "prod", "SESSION_TABLE_NAME": "sessions"}},
             configs={"post-hook": python}),
+        "static-only": build_app("brochure", None, None),
+        "http-only": build_app("plain", [("get", "/"), ("post", "/form")], None, static=None),
         "long-names": build_app(
             "a-rather-long-application-name-for-testing",
             [("get", "/"), ("get", "/" + "/".join(["segment"] * 8) + "/:identifier"),
