@@ -33,7 +33,7 @@ variable "environment_variables" {
 }
 
 variable "tags" {
-  description = "Tags added to every resource that takes tags."
+  description = "Tags on the app's APIs, stages, functions, roles, log groups, buckets and SSM parameters."
   type        = map(string)
   default     = {}
 }
