@@ -521,3 +521,75 @@ def test_echo_deploys_redeploys_and_destroys(moto_deploy: MotoDeploy, tmp_path: 
     assert deployed.apigw.get_apis()["Items"] == []
     assert deployed.lam.list_functions()["Functions"] == []
     print("terraform timings:", [(c, round(t, 1)) for c, t in moto_deploy.tf.timings])
+
+
+# An app that exercises what echo does not: path parameters, a catchall, ANY, a Python
+# runtime from @aws, a config.arc override with reserved concurrency, prefs.arc variables,
+# an SPA static site, custom WebSocket actions from the start.
+RICH_APP = {
+    "app.arc": """@app
+rich-app
+
+@http
+get /
+get /things/:id
+post /things
+get /files/*
+any /anything
+delete /things/:id
+
+@ws
+join
+leave
+
+@static
+spa true
+
+@aws
+runtime python3.12
+memory 512
+timeout 10
+architecture x86_64
+""",
+    "prefs.arc": """@env
+staging
+  FOO bar
+  GREETING "hello world"
+""",
+    "src/http/post-things/config.arc": """@aws
+runtime nodejs20.x
+memory 1024
+concurrency 5
+architecture arm64
+timeout 30
+storage 1024
+""",
+    "src/http/post-things/index.mjs": "export async function handler () { return { statusCode: 201 } }\n",
+    "public/index.html": "<!doctype html><h1>rich</h1>\n",
+    "public/app.css": "body { margin: 0 }\n",
+}
+PYTHON_HANDLER = "def handler(event, context):\n    return {'statusCode': 200}\n"
+
+
+def test_rich_app_deploys_as_the_ir_says(moto_deploy: MotoDeploy, tmp_path: Path):
+    from arc2tf.normalize import load_app
+
+    project = tmp_path / "rich"
+    for rel, text in RICH_APP.items():
+        (project / rel).parent.mkdir(parents=True, exist_ok=True)
+        (project / rel).write_text(text)
+    for fn in load_app(project).functions:
+        if not (project / fn.src).is_dir():
+            (project / fn.src).mkdir(parents=True)
+            (project / fn.src / "lambda.py").write_text(PYTHON_HANDLER)
+    arc2tf_build(project)
+    app = load_app(project)
+    assert app.function("post-things").config.concurrency == 5 and app.env_for(ENV)
+
+    moto_deploy.sync(project, ROOT, ROOT_VARIABLES)
+    moto_deploy.apply()
+    check_deployed(app, Deployed(moto_deploy), project / "terraform" / "bundles")
+    code, plan = moto_deploy.plan_exit_code()
+    assert code == 0, f"plan right after apply is not empty:\n{plan}"
+    moto_deploy.destroy("-refresh=false")
+    assert moto_deploy.state_addresses() == []
