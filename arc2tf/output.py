@@ -25,8 +25,15 @@ bytes it wrote) and touches nothing else.
    doing anything else. Either way the previous output comes back
    byte-identical.
 
-Files in `create_once` (a user-owned `terraform.tfvars` that arc2tf seeds) are
-written only when missing and are never owned, compared or removed.
+Two kinds of file are never compared by `check_tree` (`build --check`):
+
+* `create_once` (a user-owned `terraform.tfvars` that arc2tf seeds): written
+  only when missing; never owned, compared or removed.
+* `local` (the values of the user's environment variables, from a gitignored
+  prefs.arc / .env): owned, rewritten and removed like any generated file, but
+  machine-local: a clean clone without those inputs must still pass the check,
+  and the ownership manifest (committed with the Terraform) records no hash of
+  them, so it neither changes with nor says anything about their content.
 
 Testing hook: when the environment variable ARC2TF_TEST_CRASH_AFTER=N is set,
 the N-th file operation of a write (staging writes and commit renames counted
@@ -58,6 +65,8 @@ _JOURNAL = "journal.json"
 _FORMAT = 1
 # Dirs in the out dir that belong to others: never written, removed or compared.
 _FOREIGN_TOPS = frozenset({"bundles", ".terraform"})
+# The ownership manifest's entry for a `local` file, instead of the hash of its bytes.
+_UNRECORDED = "local: content not recorded"
 
 
 @dataclass(frozen=True)
@@ -102,6 +111,7 @@ def write_tree(
     files: Mapping[str, str | bytes],
     *,
     create_once: Collection[str] = (),
+    local: Collection[str] = (),
     display: Callable[[Path], str] = str,
 ) -> WriteReport:
     """Make `out_dir` hold exactly `files` among the files arc2tf owns; see the module doc.
@@ -118,7 +128,7 @@ def write_tree(
     try:
         with _locked(out_dir):
             recovered = _recover(out_dir)
-            plan = _plan(out_dir, wanted, once, display)
+            plan = _plan(out_dir, wanted, once, frozenset(local), display)
             if not (plan.write or plan.remove or plan.seed) and plan.manifest_current:
                 return plan.report(recovered)
             _apply(out_dir, plan)
@@ -135,12 +145,16 @@ def check_tree(
     files: Mapping[str, str | bytes],
     *,
     create_once: Collection[str] = (),
+    local: Collection[str] = (),
     label: str | None = None,
 ) -> Drift:
-    """Compare `files` with the disk, writing nothing (bar rolling back an interrupted write)."""
+    """Compare `files` with the disk, writing nothing (bar rolling back an interrupted write).
+
+    `create_once` and `local` files (see the module doc) are not compared: `unchecked()`.
+    """
     out_dir = Path(out_dir)
     wanted = _encode(files)
-    once = frozenset(create_once)
+    skip = unchecked(create_once, local)
     prefix = (label or out_dir.as_posix()).rstrip("/")
     prefix = "" if prefix in ("", ".") else prefix + "/"
     recovered = False
@@ -150,7 +164,7 @@ def check_tree(
     owned = _read_ownership(out_dir, lambda p: str(p)) if out_dir.is_dir() else {}
     added, changed, removed, chunks = [], [], [], []
     for rel in sorted(set(wanted) | set(owned)):
-        if rel in once:
+        if rel in skip:
             continue
         target = out_dir / rel
         new = wanted.get(rel)
@@ -167,6 +181,11 @@ def check_tree(
             changed.append(rel)
             chunks.append(_diff(old, new, f"a/{prefix}{rel}", f"b/{prefix}{rel}"))
     return Drift(tuple(added), tuple(changed), tuple(removed), "".join(chunks), recovered)
+
+
+def unchecked(create_once: Collection[str] = (), local: Collection[str] = ()) -> frozenset[str]:
+    """The generated files `check_tree` leaves out: the user's (create-once) and machine-local ones."""
+    return frozenset(create_once) | frozenset(local)
 
 
 # ---------------------------------------------------------------------------
@@ -194,7 +213,8 @@ class _Plan:
         )
 
 
-def _plan(out_dir: Path, wanted: dict[str, bytes], once: frozenset[str], display) -> _Plan:
+def _plan(out_dir: Path, wanted: dict[str, bytes], once: frozenset[str], local: frozenset[str],
+          display) -> _Plan:
     owned = _read_ownership(out_dir, display)
     errors: list[ArcError] = []
     write: dict[str, bytes] = {}
@@ -214,7 +234,7 @@ def _plan(out_dir: Path, wanted: dict[str, bytes], once: frozenset[str], display
             if old is None:
                 seed[rel] = data
             continue
-        ownership[rel] = _sha256(data)
+        ownership[rel] = _UNRECORDED if rel in local else _sha256(data)
         if old == data:
             unchanged.append(rel)
         elif old is None or rel in owned or _looks_generated(old):
@@ -237,8 +257,9 @@ def _plan(out_dir: Path, wanted: dict[str, bytes], once: frozenset[str], display
         old = _read_bytes(out_dir / rel)
         if old is None:
             continue
-        # An owned file the user has since edited is theirs now: keep it, say so.
-        (remove if _sha256(old) == sha else kept).append(rel)
+        # An owned file the user has since edited is theirs now: keep it, say so. A local
+        # file's content was never recorded: it goes (it only ever held copied values).
+        (remove if sha in (_UNRECORDED, _sha256(old)) else kept).append(rel)
     current = _read_bytes(out_dir / OWNERSHIP_FILE) == _ownership_bytes(ownership)
     return _Plan(write, unchanged, remove, seed, kept, ownership, current)
 

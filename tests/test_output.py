@@ -157,6 +157,31 @@ def test_create_once_files_are_seeded_then_left_alone(tmp_path):
     assert (out / "staging/terraform.tfvars").exists()
 
 
+def test_local_files_are_owned_and_rewritten_but_never_compared_or_hashed(tmp_path):
+    out = tmp_path / "t"
+    local = {"staging/values.json"}
+    manifest_bytes = []
+    for secret in ("one", "two"):
+        files = {**V1, "staging/values.json": f'{{"k": "{secret}"}}\n'}
+        report = write_tree(out, files, local=local)
+        assert "staging/values.json" in report.written
+        assert (out / "staging/values.json").read_text() == f'{{"k": "{secret}"}}\n'
+        manifest_bytes.append((out / OWNERSHIP_FILE).read_bytes())
+    # The ownership manifest (committed) neither changes with the values nor holds their hash.
+    assert manifest_bytes[0] == manifest_bytes[1]
+    assert output._sha256(b'{"k": "two"}\n').encode() not in manifest_bytes[1]
+    assert "staging/values.json" in json.loads(manifest_bytes[1])["files"]
+    other = {**V1, "staging/values.json": "{}\n"}
+    assert check_tree(out, other, local=local).clean
+    (out / "staging/values.json").unlink()
+    assert check_tree(out, other, local=local).clean
+    assert output.unchecked({"a"}, local) == {"a", "staging/values.json"}
+    assert not check_tree(out, other).clean  # without the role, the same file is compared
+    write_tree(out, other, local=local)
+    write_tree(out, V1)  # no longer generated: removed, its content was never the user's
+    assert not (out / "staging/values.json").exists()
+
+
 def test_check_tree_reports_added_changed_removed_with_a_diff(tmp_path):
     out = tmp_path / "t"
     write_tree(out, V1)
