@@ -159,7 +159,9 @@ def inspect(project_dir: Path, manifest: Path | None, environment: str | None, a
 @click.option(
     "--check", is_flag=True,
     help="Write nothing: compare the Terraform arc2tf would write with the out dir; exit 1 with a diff "
-    "when they differ. Bundles and create-once files (terraform.tfvars) are not compared.",
+    "when they differ. Not compared: bundles, create-once files (terraform.tfvars) and "
+    "arc2tf-env.auto.tfvars.json (your variables' values from prefs.arc / .env, kept out of git), "
+    "so a clean clone without prefs.arc passes.",
 )
 @click.option("--backend", type=click.Choice(["s3"]),
               help='Add a partial backend "s3" block to each root (fill it with -backend-config).')
@@ -181,21 +183,23 @@ def build(project_dir: Path, out_dir: Path | None, manifest: Path | None, no_bun
       arc2tf build examples/echo --out infra/echo
       arc2tf build --check               # CI drift gate: exit 1 and a diff on drift
     """
-    from arc2tf.output import check_tree, write_tree
+    from arc2tf import emit
+    from arc2tf.output import check_tree, unchecked, write_tree
 
     _quiet_verbose(quiet, verbose)
     out_dir = out_dir if out_dir is not None else project_dir / "terraform"
     app = _load(project_dir, manifest)
-    files, create_once = _render(app, out_dir, backend)
+    files = _render(app, out_dir, backend)
     out_label = display_path(out_dir)
+    roles = {"create_once": emit.CREATE_ONCE_FILES, "local": emit.LOCAL_FILES}
 
     if check:
-        drift = check_tree(out_dir, files, create_once=create_once, label=out_label)
+        drift = check_tree(out_dir, files, label=out_label, **roles)
         if drift.recovered:
             _note(f"note: rolled back an interrupted build in {out_label}")
         if drift.clean:
             if not quiet:
-                n = len([f for f in files if f not in create_once])
+                n = len(set(files) - unchecked(**roles))
                 click.echo(f"{out_label}: up to date ({n} files)")
             return
         _echo_diff(drift.diff)
@@ -204,9 +208,14 @@ def build(project_dir: Path, out_dir: Path | None, manifest: Path | None, no_bun
         _note(f"{out_label}: {drift.summary()}; run `arc2tf build` and commit the result")
         sys.exit(1)
 
-    report = write_tree(out_dir, files, create_once=create_once, display=display_path)
+    report = write_tree(out_dir, files, display=display_path, **roles)
     if report.recovered:
         _note(f"note: rolled back an interrupted build in {out_label}")
+    if os.environ.get(f"TF_VAR_{emit.ENV_VALUES_VARIABLE}") is not None:
+        # Terraform reads *.auto.tfvars.json after TF_VAR_*: the file just written wins.
+        _note(f"warning: TF_VAR_{emit.ENV_VALUES_VARIABLE} is set, but the {emit.ENV_VALUES_FILE} "
+              "this build wrote in each root (from prefs.arc / .env) takes precedence over it in "
+              "Terraform; in CI run `arc2tf bundle` rather than `arc2tf build`, or delete those files")
     for rel in report.kept_modified:
         _note(f"warning: {out_label}/{rel} is no longer generated but was edited since: kept; "
               "delete it if unused")
@@ -245,7 +254,7 @@ def _load(project_dir: Path, manifest: Path | None):
     return app
 
 
-def _render(app, out_dir: Path, backend: str | None) -> tuple[dict[str, str], frozenset[str]]:
+def _render(app, out_dir: Path, backend: str | None) -> dict[str, str]:
     from arc2tf import emit
 
     # The roots reach the static folder through this relative path, so it must not depend on
@@ -254,7 +263,7 @@ def _render(app, out_dir: Path, backend: str | None) -> tuple[dict[str, str], fr
     options = emit.EmitOptions(out_dir_from_project=from_project, backend=backend)
     files = emit.render_terraform(app, options)
     print_warnings(emit.terraform_warnings(app))
-    return files, frozenset(emit.CREATE_ONCE_FILES)
+    return files
 
 
 def _bundle(app, out_dir: Path, jobs: int | None, quiet: bool) -> str:

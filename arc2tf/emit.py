@@ -13,6 +13,7 @@ HTTP API's default quota) are returned by `terraform_warnings(app)`.
 from __future__ import annotations
 
 import hashlib
+import json
 import posixpath
 import re
 from collections.abc import Mapping
@@ -31,6 +32,15 @@ from arc2tf.resources import templates_dir
 # them (output.py reads this). They hold the variables the roots pass to the module.
 CREATE_ONCE_FILES = tuple(f"{env}/terraform.tfvars" for env in DEPLOY_ENVIRONMENTS)
 
+# The values of the user's environment variables (prefs.arc / .env, usually gitignored
+# because they hold secrets) go into this file in each root, never into a .tf file:
+# Terraform loads `*.auto.tfvars.json` by itself. The root's generated .gitignore lists
+# it, and `build --check` does not compare it (output.py: `local` files), so committed
+# Terraform neither holds the values nor depends on whether prefs.arc exists.
+ENV_VALUES_FILE = "arc2tf-env.auto.tfvars.json"
+ENV_VALUES_VARIABLE = "arc_environment_variables"
+LOCAL_FILES = tuple(f"{env}/{ENV_VALUES_FILE}" for env in DEPLOY_ENVIRONMENTS)
+
 # AWS limits arc2tf checks before Terraform ever runs (AWS-FACTS.md).
 MAX_LAMBDA_NAME = 64
 MAX_BUCKET_PREFIX = 37  # aws_s3_bucket.bucket_prefix
@@ -45,6 +55,9 @@ _LAMBDA_NAME_CHARS = re.compile(r"^[A-Za-z0-9_-]+$")
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _PYTHONPATH = "/var/task/vendor:/var/runtime:/opt/python"
 _DEFAULT_SESSION_TABLE = "jwe"
+# What Architect sets on a function whose config.arc says `@arc env false` (package's
+# getEnv): none of the app's variables, so ARC_SESSION_TABLE_NAME keeps its default.
+_ENV_DISABLED = {"ARC_DISABLE_ENV_VARS": "true", "ARC_SESSION_TABLE_NAME": _DEFAULT_SESSION_TABLE}
 
 # Upper bounds of the environment values only known at apply time, for the 4 KB check.
 _DYNAMIC_ENV_BOUND = {
@@ -256,6 +269,8 @@ def _function_view(app: App, fn: Function, part: str) -> dict[str, Any]:
         if app.static.prefix:
             arc_env["ARC_STATIC_PREFIX"] = app.static.prefix
         arc_env["ARC_STATIC_SPA"] = "true" if app.static.spa else "false"
+    if not fn.env:
+        arc_env.update(_ENV_DISABLED)
     default_env = {"PYTHONPATH": _PYTHONPATH} if cfg.runtime.startswith("python") else {}
     return {
         "key": fn.name,
@@ -274,6 +289,7 @@ def _function_view(app: App, fn: Function, part: str) -> dict[str, Any]:
         "layers": list(cfg.layers),
         "arc_env": dict(sorted(arc_env.items())),
         "default_env": default_env,
+        "user_env": fn.env,
         "policies": sorted({_policy_arn(p) for p in cfg.policies if p != "architect-default-policies"}),
     }
 
@@ -305,7 +321,10 @@ def _view(app: App, options: EmitOptions) -> tuple[dict[str, Any], list[ArcError
         arc_env.update({k: "x" * n for k, n in _DYNAMIC_ENV_BOUND.items()
                         if k == "ARC_ROLE" or (k == "ARC_STATIC_BUCKET" and static)
                         or (k == "ARC_WSS_URL" and app.ws is not None)})
-        sizes = {fn["key"]: _env_size({**fn["default_env"], **user_env, **arc_env, **fn["arc_env"]})
+        # The user's variables are known here (from the IR) though the Terraform only gets them
+        # at plan time (ENV_VALUES_FILE); those of terraform.tfvars are not.
+        sizes = {fn["key"]: _env_size({**fn["default_env"], **(user_env if fn["user_env"] else {}),
+                                       **arc_env, **fn["arc_env"]})
                  for fn in functions}
         too_big = sorted(k for k, size in sizes.items() if size > MAX_ENV_BYTES)
         if too_big:
@@ -420,6 +439,14 @@ def render_terraform(app: App, options: EmitOptions | None = None) -> dict[str, 
             render(f"module/{name}.j2", f"modules/{view['module']}/{name}")
     for env in DEPLOY_ENVIRONMENTS:
         for name in _ROOT_FILES:
-            render(f"root/{name}.j2", f"{env}/{name}", environment=env,
-                   env_vars=dict(sorted(app.env_for(env).items())))
+            render(f"root/{name}.j2", f"{env}/{name}", environment=env)
+        files[f"{env}/.gitignore"] = jenv.get_template("root/gitignore.j2").render(
+            manifest=manifest, env_values_file=ENV_VALUES_FILE)
+        files[f"{env}/{ENV_VALUES_FILE}"] = env_values_json(app.env_for(env))
     return dict(sorted(files.items()))
+
+
+def env_values_json(values: Mapping[str, str]) -> str:
+    """The text of ENV_VALUES_FILE: `{"arc_environment_variables": {...}}`, keys sorted."""
+    doc = {ENV_VALUES_VARIABLE: dict(sorted(values.items()))}
+    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=True) + "\n"

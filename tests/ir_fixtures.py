@@ -2,7 +2,7 @@
 
 `echo_app()` is what `load_app("examples/echo")` must produce; `synthetic_app()`
 builds apps with the features the examples lack (custom WebSocket actions, path
-parameters and catch-alls, httpv1, ASAP, Python, env vars, long names) and the
+parameters and catch-alls, httpv1, ASAP, Python, env vars, `@arc env false`, long names) and the
 generated large app of issue 3 (1,000 routes, 20 WebSocket actions).
 """
 
@@ -70,6 +70,7 @@ def build_app(
     env: dict | None = None,
     configs: dict[str, FunctionConfig] | None = None,
     project_dir: Path | None = None,
+    env_disabled: tuple[str, ...] = (),  # functions whose config.arc says `@arc env false`
 ) -> App:
     configs = configs or {}
     routes = tuple(sorted((http_route(m, p) for m, p in http), key=lambda r: f"{r.method} {r.path}")) \
@@ -80,10 +81,11 @@ def build_app(
     for r in routes or ():
         cfg = configs.get(r.function, aws.defaults)
         functions.append(Function(name=r.function, kind="http", src=r.src, config=cfg, route=r.name,
-                                  root_handler=r.name == root))
+                                  root_handler=r.name == root, env=r.function not in env_disabled))
     for r in ws_routes or ():
         cfg = configs.get(r.function, aws.defaults)
-        functions.append(Function(name=r.function, kind="ws", src=r.src, config=cfg, route=r.name))
+        functions.append(Function(name=r.function, kind="ws", src=r.src, config=cfg, route=r.name,
+                                  env=r.function not in env_disabled))
     if asap:
         root = "arcStaticAssetProxy"
     return App(
@@ -119,6 +121,11 @@ def synthetic_apps() -> dict[str, App]:
             env={"testing": None, "staging": {"API_KEY": "st-${not-a-template}", "QUOTE": 'say "hi"\n'},
                  "production": {"API_KEY": "prod", "SESSION_TABLE_NAME": "sessions"}},
             configs={"post-hook": python}),
+        "env-disabled": build_app(
+            "private", [("get", "/"), ("post", "/webhook")], ["default"],
+            env={"testing": None, "staging": {"API_KEY": "st", "SESSION_TABLE_NAME": "sessions"},
+                 "production": {"API_KEY": "prod"}},
+            configs={"ws-default": python}, env_disabled=("post-webhook", "ws-default")),
         "static-only": build_app("brochure", None, None),
         "http-only": build_app("plain", [("get", "/"), ("post", "/form")], None, static=None),
         "long-names": build_app(

@@ -4,6 +4,10 @@ Writes `tests/golden/terraform/<case>/` for every case of `golden_cases()`
 (the example apps through the real pipeline, plus synthetic IRs for features
 the examples lack), removing files no longer generated. Review the diff with
 `git diff tests/golden` before committing it.
+
+Each root's generated `.gitignore` lists `arc2tf-env.auto.tfvars.json`, so git
+ignores the golden copies of that file too: add a new case's with `git add -f`
+(files already tracked stay tracked).
 """
 
 from __future__ import annotations

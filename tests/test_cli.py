@@ -132,6 +132,7 @@ def test_build_writes_terraform_and_says_what_next(built):
     generated = {rel for rel in snapshot(out) if rel != ".arc2tf-files.json"}
     from arc2tf import emit
 
+    assert set(emit.LOCAL_FILES) <= generated
     assert owned(out) == generated - set(emit.CREATE_ONCE_FILES)
     again = arc2tf("build", "--no-bundle", cwd=built)
     assert again.returncode == 0
@@ -213,6 +214,79 @@ def test_check_ignores_bundles_and_create_once_files(built):
         if (out / rel).exists():
             (out / rel).write_text((out / rel).read_text() + "\n# my settings\n")
     assert arc2tf("build", "--check", cwd=built).returncode == 0
+
+
+PREFS = """@env
+staging
+  API_KEY st-secret-value
+  GREETING "hello ${world}"
+production
+  API_KEY prod-secret-value
+"""
+
+
+def test_env_values_stay_out_of_committed_files_and_check_passes_without_prefs(project):
+    """prefs.arc is gitignored in real projects: its values go to a gitignored file per root, the
+    committed Terraform (and ownership manifest) is the same without it, and --check passes."""
+    from arc2tf import emit
+
+    (project / "prefs.arc").write_text(PREFS)
+    assert arc2tf("build", "--no-bundle", "-q", cwd=project).returncode == 0
+    out = project / "terraform"
+    with_prefs = snapshot(out)
+    for env, key in (("staging", "st-secret-value"), ("production", "prod-secret-value")):
+        values = json.loads((out / env / emit.ENV_VALUES_FILE).read_text())
+        assert values["arc_environment_variables"]["API_KEY"] == key
+        assert (out / env / ".gitignore").read_text().splitlines()[-1] == emit.ENV_VALUES_FILE
+    assert json.loads((out / "staging" / emit.ENV_VALUES_FILE).read_text()) == {
+        "arc_environment_variables": {"API_KEY": "st-secret-value", "GREETING": "hello ${world}"}}
+    for rel, data in with_prefs.items():
+        if rel not in emit.LOCAL_FILES:
+            assert b"secret-value" not in data, rel
+    doc = json.loads((out / ".arc2tf-files.json").read_text())
+    assert set(emit.LOCAL_FILES) <= set(doc["files"])  # owned, but no hash of the values recorded
+
+    (project / "prefs.arc").unlink()  # a clean CI clone
+    for rel in emit.LOCAL_FILES:
+        (out / rel).unlink()
+    check = arc2tf("build", "--check", cwd=project)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert not any((out / rel).exists() for rel in emit.LOCAL_FILES)  # --check wrote nothing
+
+    assert arc2tf("build", "--no-bundle", "-q", cwd=project).returncode == 0
+    without = snapshot(out)
+    assert {r: d for r, d in without.items() if r not in emit.LOCAL_FILES} == \
+        {r: d for r, d in with_prefs.items() if r not in emit.LOCAL_FILES}
+    for rel in emit.LOCAL_FILES:
+        assert json.loads(without[rel]) == {"arc_environment_variables": {}}
+
+
+def test_check_ignores_the_env_values_file_however_it_differs(built):
+    from arc2tf import emit
+
+    out = built / "terraform"
+    (out / emit.LOCAL_FILES[0]).write_text('{"arc_environment_variables": {"X": "1"}}\n')
+    (out / emit.LOCAL_FILES[1]).unlink()
+    assert arc2tf("build", "--check", cwd=built).returncode == 0
+    gitignore = out / "staging" / ".gitignore"
+    gitignore.write_text("")
+    result = arc2tf("build", "--check", cwd=built)
+    assert result.returncode == 1 and "--- a/terraform/staging/.gitignore" in result.stdout
+
+
+def test_build_warns_when_tf_var_would_be_overridden(built):
+    result = arc2tf("build", "--no-bundle", cwd=built, TF_VAR_arc_environment_variables='{A="1"}')
+    assert result.returncode == 0
+    assert "warning: TF_VAR_arc_environment_variables is set" in result.stderr
+    assert "arc2tf bundle" in result.stderr
+    assert "warning" not in arc2tf("build", "--no-bundle", cwd=built).stderr
+
+
+def test_check_help_names_what_is_not_compared(tmp_path):
+    help_text = " ".join(arc2tf("build", "--help", cwd=tmp_path).stdout.split())
+    for name in ("bundles", "terraform.tfvars", "prefs.arc"):
+        assert name in help_text
+    assert "arc2tf-env.auto.tfvars.json" in help_text.replace("- ", "-")
 
 
 def test_check_on_a_missing_out_dir_is_drift(project):

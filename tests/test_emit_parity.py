@@ -19,8 +19,6 @@ from arc2tf.errors import ArcErrors
 from tests.test_emit import locals_of, parse
 
 CASES = Path(__file__).resolve().parent / "conformance" / "cases"
-# Architect sets this for functions whose config.arc says `@arc env false`; the IR has no such flag yet.
-NOT_IN_IR = {"ARC_DISABLE_ENV_VARS"}
 
 
 def _cases() -> list[str]:
@@ -72,8 +70,10 @@ def test_functions_routes_and_parameters_match_architects_template(case: str) ->
         assert ours["storage"] == props["EphemeralStorage"]["Size"]
         assert ours["layers"] == props.get("Layers", [])
         their_env = props["Environment"]["Variables"]
-        our_env = global_env | set(ours["arc_env"]) | set(ours["default_env"]) | user_env
-        assert our_env == set(their_env) - NOT_IN_IR, f"{case}: {logical_id}"
+        # `@arc env false` (ARC_DISABLE_ENV_VARS in their template): none of the user's variables.
+        our_env = global_env | set(ours["arc_env"]) | set(ours["default_env"]) | \
+            (user_env if ours["user_env"] else set())
+        assert our_env == set(their_env), f"{case}: {logical_id}"
         for name, value in ours["arc_env"].items():  # the values known at build time
             assert str(their_env[name]).lower() == value.lower(), f"{case}: {logical_id} {name}"
         if meta["pragma"] == "ws":

@@ -48,9 +48,9 @@ def test_echo_roots_validate_with_the_real_provider(tf: Terraform, tmp_path: Pat
     assert result["error_count"] == 0
 
 
-def test_asap_fingerprint_and_python_apps_validate(tf: Terraform, tmp_path: Path) -> None:
+def test_asap_fingerprint_python_and_env_disabled_apps_validate(tf: Terraform, tmp_path: Path) -> None:
     apps = synthetic_apps()
-    for name in ("asap", "python-env"):
+    for name in ("asap", "python-env", "env-disabled"):
         out = write_tree(apps[name], tmp_path / name)
         tf.init(out / "production")
         tf.validate(out / "production")
@@ -96,3 +96,24 @@ def test_hcl_strings_round_trip_through_terraform(tf: Terraform, tmp_path: Path)
     for i, s in enumerate(samples):
         assert outputs[f"s{i}"]["value"] == s, repr(s)
     assert outputs["map"]["value"] == {s: s for s in NASTY_STRINGS if s}
+
+
+def test_env_values_file_is_read_literally_and_required(tf: Terraform, tmp_path: Path) -> None:
+    """Terraform reads arc2tf-env.auto.tfvars.json by itself, takes every value literally (JSON
+    variable files are not templates), and refuses to plan a root without it (no default)."""
+    from arc2tf.emit import ENV_VALUES_FILE, env_values_json
+
+    values = {f"K{i}": s for i, s in enumerate(NASTY_STRINGS)}
+    files = render_terraform(echo_app())
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "variables.tf").write_text(files["staging/variables.tf"], encoding="utf-8")
+    (root / "outputs.tf").write_text('output "values" {\n  value = var.arc_environment_variables\n}\n')
+    (root / ENV_VALUES_FILE).write_text(env_values_json(values), encoding="utf-8")
+    tf.run(["apply", "-auto-approve", "-input=false", "-no-color"], root)
+    outputs = json.loads(tf.run(["output", "-json"], root).stdout)
+    assert outputs["values"]["value"] == values
+    (root / ENV_VALUES_FILE).unlink()
+    missing = r"(?s)No value for required variable.*arc_environment_variables"
+    with pytest.raises(AssertionError, match=missing):
+        tf.run(["plan", "-input=false", "-no-color"], root)

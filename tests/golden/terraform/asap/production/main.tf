@@ -23,7 +23,8 @@ module "site" {
   static_dir         = "${path.root}/../../public"
   static_bucket_name = null
 
-  environment_variables = var.environment_variables
+  # From prefs.arc / .env (arc2tf-env.auto.tfvars.json), then this root's terraform.tfvars.
+  environment_variables = merge(var.arc_environment_variables, var.environment_variables)
 
   tags                 = var.tags
   log_retention_days   = var.log_retention_days

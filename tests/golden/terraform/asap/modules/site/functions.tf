@@ -18,6 +18,7 @@ locals {
       layers               = []
       arc_env              = { ARC_STATIC_PREFIX = "assets", ARC_STATIC_SPA = "true" }
       default_env          = {}
+      user_env             = true
     }
   }
 
@@ -75,10 +76,11 @@ resource "aws_lambda_function" "function" {
   }
 
   environment {
-    # Later maps win: the user's variables cannot replace Architect's ARC_* ones.
+    # Later maps win: the user's variables cannot replace Architect's ARC_* ones. A function
+    # whose config.arc says `@arc env false` gets none of them (user_env = false), as in Architect.
     variables = merge(
       each.value.default_env,
-      var.environment_variables,
+      each.value.user_env ? var.environment_variables : {},
       local.arc_env,
       each.value.arc_env,
       { ARC_ROLE = aws_iam_role.function[each.key].name },

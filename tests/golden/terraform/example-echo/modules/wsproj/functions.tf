@@ -18,6 +18,7 @@ locals {
       layers               = []
       arc_env              = { ARC_STATIC_SPA = "false" }
       default_env          = {}
+      user_env             = true
     }
     ws-connect = {
       name_part            = "ws-connect"
@@ -34,6 +35,7 @@ locals {
       layers               = []
       arc_env              = {}
       default_env          = {}
+      user_env             = true
     }
     ws-default = {
       name_part            = "ws-default"
@@ -50,6 +52,7 @@ locals {
       layers               = []
       arc_env              = {}
       default_env          = {}
+      user_env             = true
     }
     ws-disconnect = {
       name_part            = "ws-disconnect"
@@ -66,6 +69,7 @@ locals {
       layers               = []
       arc_env              = {}
       default_env          = {}
+      user_env             = true
     }
   }
 
@@ -124,10 +128,11 @@ resource "aws_lambda_function" "function" {
   }
 
   environment {
-    # Later maps win: the user's variables cannot replace Architect's ARC_* ones.
+    # Later maps win: the user's variables cannot replace Architect's ARC_* ones. A function
+    # whose config.arc says `@arc env false` gets none of them (user_env = false), as in Architect.
     variables = merge(
       each.value.default_env,
-      var.environment_variables,
+      each.value.user_env ? var.environment_variables : {},
       local.arc_env,
       each.value.arc_env,
       { ARC_ROLE = aws_iam_role.function[each.key].name },

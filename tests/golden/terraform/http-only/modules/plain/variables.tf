@@ -16,7 +16,7 @@ variable "bundle_dir" {
 }
 
 variable "environment_variables" {
-  description = "Environment variables of every function in this environment (Architect's own ARC_* variables win)."
+  description = "Environment variables of every function in this environment, bar those with `@arc env false` (Architect's own ARC_* variables win)."
   type        = map(string)
   default     = {}
 }

@@ -18,6 +18,7 @@ locals {
       layers               = []
       arc_env              = { ARC_STATIC_SPA = "false" }
       default_env          = {}
+      user_env             = true
     }
     post-hook = {
       name_part            = "post-hook"
@@ -34,6 +35,7 @@ locals {
       layers               = ["arn:aws:lambda:us-west-2:123456789012:layer:deps:3"]
       arc_env              = {}
       default_env          = { PYTHONPATH = "/var/task/vendor:/var/runtime:/opt/python" }
+      user_env             = true
     }
   }
 
@@ -91,10 +93,11 @@ resource "aws_lambda_function" "function" {
   }
 
   environment {
-    # Later maps win: the user's variables cannot replace Architect's ARC_* ones.
+    # Later maps win: the user's variables cannot replace Architect's ARC_* ones. A function
+    # whose config.arc says `@arc env false` gets none of them (user_env = false), as in Architect.
     variables = merge(
       each.value.default_env,
-      var.environment_variables,
+      each.value.user_env ? var.environment_variables : {},
       local.arc_env,
       each.value.arc_env,
       { ARC_ROLE = aws_iam_role.function[each.key].name },

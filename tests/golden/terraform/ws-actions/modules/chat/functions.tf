@@ -18,6 +18,7 @@ locals {
       layers               = []
       arc_env              = {}
       default_env          = {}
+      user_env             = true
     }
     ws-default = {
       name_part            = "ws-default"
@@ -34,6 +35,7 @@ locals {
       layers               = []
       arc_env              = {}
       default_env          = {}
+      user_env             = true
     }
     ws-disconnect = {
       name_part            = "ws-disconnect"
@@ -50,6 +52,7 @@ locals {
       layers               = []
       arc_env              = {}
       default_env          = {}
+      user_env             = true
     }
     ws-join = {
       name_part            = "ws-join"
@@ -66,6 +69,7 @@ locals {
       layers               = []
       arc_env              = {}
       default_env          = {}
+      user_env             = true
     }
     ws-leave = {
       name_part            = "ws-leave"
@@ -82,6 +86,7 @@ locals {
       layers               = []
       arc_env              = {}
       default_env          = {}
+      user_env             = true
     }
     ws-say = {
       name_part            = "ws-say"
@@ -98,6 +103,7 @@ locals {
       layers               = []
       arc_env              = {}
       default_env          = {}
+      user_env             = true
     }
   }
 
@@ -155,10 +161,11 @@ resource "aws_lambda_function" "function" {
   }
 
   environment {
-    # Later maps win: the user's variables cannot replace Architect's ARC_* ones.
+    # Later maps win: the user's variables cannot replace Architect's ARC_* ones. A function
+    # whose config.arc says `@arc env false` gets none of them (user_env = false), as in Architect.
     variables = merge(
       each.value.default_env,
-      var.environment_variables,
+      each.value.user_env ? var.environment_variables : {},
       local.arc_env,
       each.value.arc_env,
       { ARC_ROLE = aws_iam_role.function[each.key].name },
