@@ -122,7 +122,8 @@ def test_urls_after_applying_the_echo_app_to_moto(moto_deploy, tmp_path):
                     ignore=shutil.ignore_patterns("terraform"))
     build = arc2tf("build", "-q", cwd=project)
     assert build.returncode == 0, build.stderr
-    root = moto_deploy.sync(project, "terraform/staging")
+    # WebSocket stage logging needs the account's API Gateway role (README quick start).
+    root = moto_deploy.sync(project, "terraform/staging", {"create_api_gateway_account_role": True})
     moto_deploy.apply()
     applied = moto_deploy.outputs()
 
