@@ -123,4 +123,7 @@ resource "aws_api_gateway_account" "cloudwatch" {
   count = var.create_api_gateway_account_role ? 1 : 0
 
   cloudwatch_role_arn = aws_iam_role.apigateway_cloudwatch[0].arn
+
+  # API Gateway checks the role's permissions when it is set: attach the policy first.
+  depends_on = [aws_iam_role_policy_attachment.apigateway_cloudwatch]
 }
