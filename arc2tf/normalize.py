@@ -32,10 +32,10 @@ import os
 import posixpath
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from arc2tf.errors import (
     KIND_CONFIGURATION,
@@ -144,6 +144,7 @@ _AWS_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 _BAD_PATH_CHAR = re.compile(r"[^a-zA-Z0-9/\-:._*]")
 _TRAILING_SPECIAL = re.compile(r"[-._]($|/)")
 _NAMED_PARAM = re.compile(r"/:[\w.-]+(/|$)", re.ASCII)
+_PARAM_PART = re.compile(r"/:([^/]*)")
 _MID_PART_PARAM = re.compile(r"/\w+:\w*", re.ASCII)
 # Paths no check in validate_http can fault (`/`, `/*`, or parts of letters and digits joined by
 # single `-`, `.`, `_`, each maybe a `:param`, then maybe a final `/*`): the common case skips the
@@ -273,6 +274,25 @@ def _posix_join(*parts: str) -> str:
         return joined  # already normal (every default handler dir of an @http route)
     # Node's join never restarts at an absolute part: join(cwd, "/x") is cwd + "/x".
     return posixpath.normpath(joined.replace("\\", "/")).lstrip("/") or "."
+
+
+_Frozen = TypeVar("_Frozen")
+_FIELD_NAMES = {cls: frozenset(f.name for f in fields(cls)) for cls in (Function, HttpRoute)}
+
+
+def _frozen_new(cls: type[_Frozen], **values: Any) -> _Frozen:
+    """`cls(**values)` for the IR records built once per route (Function, HttpRoute).
+
+    A frozen dataclass's generated __init__ sets every field through object.__setattr__,
+    which was a third of build_app at 3,000 routes. These classes have no __post_init__,
+    slots or default factories, so an instance is exactly its field dict; every field must be
+    given (checked, so a field added to the IR cannot be silently left out here).
+    """
+    if values.keys() != _FIELD_NAMES[cls]:
+        raise TypeError(f"{cls.__name__} needs exactly the fields {sorted(_FIELD_NAMES[cls])}")
+    obj = object.__new__(cls)
+    object.__setattr__(obj, "__dict__", values)
+    return obj
 
 
 # ---------------------------------------------------------------------------
@@ -759,11 +779,15 @@ class _Normalizer:
             return None
         if custom_src:
             src = _posix_join(custom_src)
+            files = self.dir_files(src)
         elif pragma == "http":
             src = f"src/http/{name}"  # getLambdaName output: no dots, slashes or backslashes
+            # what dir_files(src) says, without its per-dir work where src/http has no such dir
+            http_dirs = self.dir_files("src/http")
+            files = self.dir_files(src) if http_dirs and name in http_dirs else None
         else:
             src = _posix_join("src", dir_type or pragma, name)
-        files = self.dir_files(src)
+            files = self.dir_files(src)
         # Only ask the loader when a config file is there: most handler dirs have none, and
         # one directory listing is much cheaper than a stat per candidate name (3,000 routes).
         fn_config = self.read_function_config(src) if files and files & _CONFIG_FILES else None
@@ -814,6 +838,10 @@ class _Normalizer:
             key = self._no_files_key
         else:
             key = _handler_file(self._runtime, files) if self._runtime else None
+        shared = self._default_configs.get(key)
+        if shared is not None and not (files and "package.json" in files):
+            # the common case: nothing of its own to resolve or check
+            return _Lambda(pragma, name, src, custom_src, item, shared, self.project_origins)
         lam = _Lambda(
             pragma=pragma,
             name=name,
@@ -823,7 +851,6 @@ class _Normalizer:
             config=self.project_config,
             origins=self.project_origins,
         )
-        shared = self._default_configs.get(key)
         if shared is None:
             lam.config = dict(self.project_config)
             self.resolve_runtime(lam)
@@ -1836,21 +1863,25 @@ class _Normalizer:
         assert app_name is not None  # a missing @app is a validation error above
         taken: set[str] = set()
         functions: list[Function] = []
+        settings: dict[int, tuple[FunctionConfig, bool | None, bool | None, bool]] = {}
 
         http_routes: tuple[HttpRoute, ...] | None = None
         if self.has("http"):
             routes = sorted(lambdas["http"], key=lambda r: r.name)
             built = []
             for r in routes:
-                fn_name = _unique_name(r.extra["lambda"], r.name, taken)
-                is_root = self.root_handler == r.name
-                functions.append(_function(fn_name, "http", r.src, r, is_root))
+                lambda_name = r.extra["lambda"]
+                fn_name = _unique_name(lambda_name, r.name, taken)
+                functions.append(
+                    self.function(fn_name, "http", r.src, r, self.root_handler == r.name, settings)
+                )
                 built.append(
-                    HttpRoute(
+                    _frozen_new(
+                        HttpRoute,
                         method=r.method,
                         path=r.path,
                         name=r.name,
-                        lambda_name=r.extra["lambda"],
+                        lambda_name=lambda_name,
                         src=r.src,
                         function=fn_name,
                         route_key=_route_key(r.method, r.path),
@@ -1868,7 +1899,7 @@ class _Normalizer:
                 base = "ws-" + re.sub(r"[^A-Za-z0-9_-]", "_", r.name)
                 fn_name = _unique_name(base, "ws " + r.name, taken)
                 key = f"${r.name}" if r.name in ("connect", "disconnect", "default") else r.name
-                functions.append(_function(fn_name, "ws", src, r, False))
+                functions.append(self.function(fn_name, "ws", src, r, False, settings))
                 built_ws.append(WsRoute(r.name, key, src, fn_name))
             ws_routes = tuple(built_ws)
 
@@ -1943,12 +1974,48 @@ class _Normalizer:
             warnings=tuple(self.warnings),
         )
 
+    def function(
+        self,
+        name: str,
+        kind: str,
+        src: str,
+        lam: _Lambda,
+        root_handler: bool,
+        settings: dict[int, tuple[FunctionConfig, bool | None, bool | None, bool]],
+    ) -> Function:
+        """The IR function of `lam`; `settings` holds the settings of this build's shared configs."""
+        if lam.origins is self.project_origins:
+            # No config.arc: its config dict is one of a few shared by most functions (alive for
+            # the whole build, so its id stays its own); the settings follow from it alone.
+            fixed = settings.get(id(lam.config))
+            if fixed is None:
+                fixed = settings[id(lam.config)] = _function_settings(lam)
+        else:
+            fixed = _function_settings(lam)
+        return _frozen_new(
+            Function,
+            name=name,
+            kind=kind,
+            src=src,
+            config=fixed[0],
+            route=lam.name,
+            root_handler=root_handler,
+            shared=fixed[1],
+            views=fixed[2],
+            env=fixed[3],
+        )
+
     def warn_shared_dirs(self, routes: list[_Lambda]) -> None:
+        # Most apps have no two routes on one dir (or one ID candidate): one set says so, and
+        # only then are the routes grouped.
+        srcs = [r.src for r in routes]
         by_src: dict[str, list[_Lambda]] = {}
-        for r in routes:
-            by_src.setdefault(r.src, []).append(r)
-        for src, group in sorted(by_src.items()):
-            if len(group) < 2 or all(r.custom_src for r in group):
+        if len(set(srcs)) < len(srcs):
+            for r in routes:
+                by_src.setdefault(r.src, []).append(r)
+        shared = sorted((src, group) for src, group in by_src.items() if len(group) > 1)
+        for src, group in shared:
+            if all(r.custom_src for r in group):
                 continue  # several routes on one explicit `src` is a choice, not an accident
             names = ", ".join(f"`{r.name}`" for r in group)
             first = group[1]
@@ -1964,10 +2031,13 @@ class _Normalizer:
                 )
             )
         # Equal logical IDs need equal letters and digits (case aside): only such groups pay for toLogicalID.
+        keys = [
+            r.extra["lambda"].replace("000", "").replace("-", "").replace("_", "").lower() for r in routes
+        ]
         candidates: dict[str, list[_Lambda]] = {}
-        for r in routes:
-            key = r.extra["lambda"].replace("000", "").replace("-", "").replace("_", "").lower()
-            candidates.setdefault(key, []).append(r)
+        if len(set(keys)) < len(keys):
+            for key, r in zip(keys, routes, strict=True):
+                candidates.setdefault(key, []).append(r)
         by_id: dict[str, list[_Lambda]] = {}
         for group in candidates.values():
             if len(group) > 1:
@@ -2237,13 +2307,6 @@ def _new_function_config(c: dict[str, Any]) -> FunctionConfig:
     )
 
 
-def _function(name: str, kind: str, src: str, lam: _Lambda, root_handler: bool) -> Function:
-    fixed = _function_settings(lam)
-    return Function(
-        name, kind, src, fixed[0], lam.name, root_handler, shared=fixed[1], views=fixed[2], env=fixed[3]
-    )
-
-
 def _function_settings(lam: _Lambda) -> tuple[FunctionConfig, bool | None, bool | None, bool]:
     c = lam.config
     # Only what config.arc / @aws set explicitly: the bundler applies @shared / @views itself.
@@ -2268,29 +2331,21 @@ def _unique_name(base: str, key: str, taken: set[str]) -> str:
 
 def _route_key(method: str, path: str) -> str:
     """The API Gateway v2 route key: `GET /things/{id}`, `ANY /{proxy+}`."""
-    if ":" in path or "*" in path:
-        path = "/".join(_route_key_parts(path.split("/")))
+    if ":" in path:
+        path = _PARAM_PART.sub(_braced_param, path)
+    if path.endswith("/*"):
+        path = path[:-1] + "{proxy+}"
     return f"{method.upper()} {path}"
 
 
-def _route_key_parts(parts: list[str]) -> list[str]:
-    """`/:id` parts -> `/{id}`, a final `/*` -> `/{proxy+}`.
-
-    Plain string work rather than two template substitutions per route (a fifth of the time
-    for 3,000 routes). The first part precedes any slash, so it is never a parameter.
-    """
-    for i in range(1, len(parts)):
-        if parts[i][:1] == ":":
-            parts[i] = "{" + parts[i][1:] + "}"
-    if len(parts) > 1 and parts[-1] == "*":
-        parts[-1] = "{proxy+}"
-    return parts
+def _braced_param(match: re.Match[str]) -> str:
+    # a function, not the template r"/{\1}": re expands templates in Python, match by match
+    return "/{" + match[1] + "}"
 
 
 def _arn_path(method: str, path: str) -> str:
     """METHOD/PATH of the execute-api ARN as a glob: params and greedy params are `*`, ANY is `*`."""
     verb = "*" if method == "any" else method.upper()
     if ":" in path:
-        parts = path.split("/")
-        path = "/".join(["*" if i and part[:1] == ":" else part for i, part in enumerate(parts)])
+        path = _PARAM_PART.sub("/*", path)
     return verb + path
