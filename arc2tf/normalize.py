@@ -32,7 +32,7 @@ import os
 import posixpath
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -277,22 +277,32 @@ def _posix_join(*parts: str) -> str:
 
 
 _Frozen = TypeVar("_Frozen")
-_FIELD_NAMES = {cls: frozenset(f.name for f in fields(cls)) for cls in (Function, HttpRoute)}
 
 
-def _frozen_new(cls: type[_Frozen], **values: Any) -> _Frozen:
+def _frozen_new(cls: type[_Frozen], values: dict[str, Any]) -> _Frozen:
     """`cls(**values)` for the IR records built once per route (Function, HttpRoute).
 
     A frozen dataclass's generated __init__ sets every field through object.__setattr__,
     which was a third of build_app at 3,000 routes. These classes have no __post_init__,
-    slots or default factories, so an instance is exactly its field dict; every field must be
-    given (checked, so a field added to the IR cannot be silently left out here).
+    slots or default factories (checked below), so an instance is exactly its field dict.
+    Callers pass every field, in field order.
     """
-    if values.keys() != _FIELD_NAMES[cls]:
-        raise TypeError(f"{cls.__name__} needs exactly the fields {sorted(_FIELD_NAMES[cls])}")
     obj = object.__new__(cls)
     object.__setattr__(obj, "__dict__", values)
     return obj
+
+
+def _plain_frozen_dataclass(cls: type) -> bool:
+    return (
+        not hasattr(cls, "__post_init__")
+        and "__slots__" not in vars(cls)
+        and all(f.default_factory is MISSING and f.init for f in fields(cls))
+    )
+
+
+# _frozen_new would build a different object if one of these gained such a feature.
+if not (_plain_frozen_dataclass(Function) and _plain_frozen_dataclass(HttpRoute)):
+    raise TypeError("normalize._frozen_new needs plain frozen dataclasses: build these with their __init__")
 
 
 # ---------------------------------------------------------------------------
@@ -1845,7 +1855,10 @@ class _Normalizer:
             return
         for pragma in LAMBDA_PRAGMAS:
             for lam in lambdas[pragma]:
-                if not ascii_only.match(lam.src):
+                src = lam.src
+                if src.isascii() and src.isprintable() and src:
+                    continue  # all in [ -~]: what the regex matches, without the regex engine
+                if not ascii_only.match(src):
                     self.problem(
                         f"@{pragma} {lam.name} source path must contain only ascii characters", lam.item, hint
                     )
@@ -1878,14 +1891,16 @@ class _Normalizer:
                 built.append(
                     _frozen_new(
                         HttpRoute,
-                        method=r.method,
-                        path=r.path,
-                        name=r.name,
-                        lambda_name=lambda_name,
-                        src=r.src,
-                        function=fn_name,
-                        route_key=_route_key(r.method, r.path),
-                        arn_path=_arn_path(r.method, r.path),
+                        {
+                            "method": r.method,
+                            "path": r.path,
+                            "name": r.name,
+                            "lambda_name": lambda_name,
+                            "src": r.src,
+                            "function": fn_name,
+                            "route_key": _route_key(r.method, r.path),
+                            "arn_path": _arn_path(r.method, r.path),
+                        },
                     )
                 )
             http_routes = tuple(built)
@@ -1994,15 +2009,17 @@ class _Normalizer:
             fixed = _function_settings(lam)
         return _frozen_new(
             Function,
-            name=name,
-            kind=kind,
-            src=src,
-            config=fixed[0],
-            route=lam.name,
-            root_handler=root_handler,
-            shared=fixed[1],
-            views=fixed[2],
-            env=fixed[3],
+            {
+                "name": name,
+                "kind": kind,
+                "src": src,
+                "config": fixed[0],
+                "route": lam.name,
+                "root_handler": root_handler,
+                "shared": fixed[1],
+                "views": fixed[2],
+                "env": fixed[3],
+            },
         )
 
     def warn_shared_dirs(self, routes: list[_Lambda]) -> None:
