@@ -366,6 +366,8 @@ class _Normalizer:
         self.pragma_pos: dict[str, Pragma] = {p.name: p for p in manifest.pragmas}
         self.cwd_str = str(self.cwd)
         self._dir_cache: dict[str, frozenset[str] | None] = {}
+        self._cwd_prefix = os.path.join(self.cwd_str, "")
+        self._handler_keys: dict[frozenset[str], str | None] = {}
         self._default_configs: dict[str | None, dict[str, Any]] = {}
         self._runtime: Any = _UNSET  # the project runtime, alias-resolved (set on first use)
         self._no_files_key: str | None = None
@@ -792,9 +794,9 @@ class _Normalizer:
             files = self.dir_files(src)
         elif pragma == "http":
             src = f"src/http/{name}"  # getLambdaName output: no dots, slashes or backslashes
-            # what dir_files(src) says, without its per-dir work where src/http has no such dir
+            # what dir_files(src) says, answered by the one listing of src/http
             http_dirs = self.dir_files("src/http")
-            files = self.dir_files(src) if http_dirs and name in http_dirs else None
+            files = self.list_dir(src) if http_dirs and name in http_dirs else None
         else:
             src = _posix_join("src", dir_type or pragma, name)
             files = self.dir_files(src)
@@ -847,7 +849,11 @@ class _Normalizer:
         if files is None:
             key = self._no_files_key
         else:
-            key = _handler_file(self._runtime, files) if self._runtime else None
+            # most handler dirs hold the same names (`index.mjs`): find their handler file once
+            key = self._handler_keys.get(files, _UNSET)
+            if key is _UNSET:
+                key = _handler_file(self._runtime, files) if self._runtime else None
+                self._handler_keys[files] = key
         shared = self._default_configs.get(key)
         if shared is not None and not (files and "package.json" in files):
             # the common case: nothing of its own to resolve or check
@@ -883,14 +889,22 @@ class _Normalizer:
             parent = parent.rstrip("/")
         if parent and parent != src and name not in (self.dir_files(parent) or ()):
             # a missing handler dir costs one listing of its parent, shared by all its siblings
-            files = None
-        else:
+            self._dir_cache[src] = None
+            return None
+        return self.list_dir(src)
+
+    def list_dir(self, src: str) -> frozenset[str] | None:
+        """dir_files(src) where its parent's listing is known to hold it: just list it (once)."""
+        files = self._dir_cache.get(src, _UNSET)
+        if files is _UNSET:
+            # os.path.join(cwd, src), src being relative; listdir: scandir's DirEntry objects cost
+            # more (3,000 handler dirs)
+            path = src if src.startswith("/") else self._cwd_prefix + src
             try:
-                with os.scandir(os.path.join(self.cwd_str, src)) as entries:
-                    files = frozenset(e.name for e in entries)
+                files = frozenset(os.listdir(path))
             except OSError:
                 files = None
-        self._dir_cache[src] = files
+            self._dir_cache[src] = files
         return files
 
     def read_function_config(self, src: str) -> Manifest | None:
