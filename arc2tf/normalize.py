@@ -28,6 +28,7 @@ import contextlib
 import gc
 import hashlib
 import json
+import operator
 import os
 import posixpath
 import re
@@ -152,6 +153,7 @@ _MID_PART_PARAM = re.compile(r"/\w+:\w*", re.ASCII)
 # (Possessive: nothing to backtrack into, and the regex engine does not try.)
 _PLAIN_PATH = re.compile(r"/|/\*|(?:/:?[A-Za-z0-9]++(?:[-._][A-Za-z0-9]++)*+)++(?:/\*)?")
 _METHOD_SET = frozenset(HTTP_METHODS)
+_BY_NAME = operator.attrgetter("name")  # a sort key without a Python call per item
 _METHODS_HINT = "expected one of " + ", ".join(HTTP_METHODS)
 
 
@@ -1002,8 +1004,10 @@ class _Normalizer:
         else:
             found: _Lambda | None = None
             for r in routes:
-                root_param = r.path.startswith("/:") and len(r.path.split("/")) == 2
-                if r.method in ("get", "any") and (r.path in ("/", "/*") or root_param):
+                if r.method != "get" and r.method != "any":
+                    continue
+                root_param = r.path.startswith("/:") and r.path.count("/") == 1
+                if r.path in ("/", "/*") or root_param:
                     if found is None:
                         found = r
                         continue
@@ -1775,6 +1779,8 @@ class _Normalizer:
         self.check_layers(self.project_config.get("layers"), region, self.project_origins)
         for pragma in LAMBDA_PRAGMAS:
             for lam in lambdas[pragma]:
+                if lam.origins is self.project_origins:
+                    continue  # a shared config: the project's layers (only runtime and handler differ)
                 if lam.config.get("layers") != self.project_config.get("layers"):
                     self.check_layers(lam.config.get("layers"), region, lam.origins)
 
@@ -1894,7 +1900,7 @@ class _Normalizer:
 
         http_routes: tuple[HttpRoute, ...] | None = None
         if self.has("http"):
-            routes = sorted(lambdas["http"], key=lambda r: r.name)
+            routes = sorted(lambdas["http"], key=_BY_NAME)
             built = []
             for r in routes:
                 lambda_name = r.extra["lambda"]
@@ -1923,7 +1929,7 @@ class _Normalizer:
         ws_routes: tuple[WsRoute, ...] | None = None
         if self.has("ws"):
             built_ws = []
-            for r in sorted(lambdas["ws"], key=lambda r: r.name):
+            for r in sorted(lambdas["ws"], key=_BY_NAME):
                 src = self.legacy_ws_dir(r)
                 base = "ws-" + re.sub(r"[^A-Za-z0-9_-]", "_", r.name)
                 fn_name = _unique_name(base, "ws " + r.name, taken)
@@ -1997,7 +2003,7 @@ class _Normalizer:
             )
             if env is not None
             else None,
-            functions=tuple(sorted(functions, key=lambda f: f.name)),
+            functions=tuple(sorted(functions, key=_BY_NAME)),
             pragmas=MappingProxyType(self.manifest.to_json()),
             uncompiled=uncompiled,
             warnings=tuple(self.warnings),
