@@ -1923,10 +1923,15 @@ class _Normalizer:
             built = []
             for r in routes:
                 lambda_name = r.extra["lambda"]
-                fn_name = _unique_name(lambda_name, r.name, taken)
+                if lambda_name in taken:
+                    fn_name = _unique_name(lambda_name, r.name, taken)
+                else:  # the usual case, without the call
+                    fn_name = lambda_name
+                    taken.add(fn_name)
                 functions.append(
                     self.function(fn_name, "http", r.src, r, self.root_handler == r.name, settings)
                 )
+                route_key, arn_path = _route_key_and_arn_path(r.method, r.path)
                 built.append(
                     _frozen_new(
                         HttpRoute,
@@ -1937,8 +1942,8 @@ class _Normalizer:
                             "lambda_name": lambda_name,
                             "src": r.src,
                             "function": fn_name,
-                            "route_key": _route_key(r.method, r.path),
-                            "arn_path": _arn_path(r.method, r.path),
+                            "route_key": route_key,
+                            "arn_path": arn_path,
                         },
                     )
                 )
@@ -2385,23 +2390,19 @@ def _unique_name(base: str, key: str, taken: set[str]) -> str:
     raise AssertionError("unreachable: sha256 prefixes of one key are distinct")
 
 
-def _route_key(method: str, path: str) -> str:
-    """The API Gateway v2 route key: `GET /things/{id}`, `ANY /{proxy+}`."""
+def _route_key_and_arn_path(method: str, path: str) -> tuple[str, str]:
+    """The API Gateway v2 route key (`GET /things/{id}`, `ANY /{proxy+}`) and the METHOD/PATH
+    of the execute-api ARN as a glob (params and greedy params are `*`, ANY is `*`)."""
+    upper = method.upper()
+    key_path = arn_path = path
     if ":" in path:
-        path = _PARAM_PART.sub(_braced_param, path)
-    if path.endswith("/*"):
-        path = path[:-1] + "{proxy+}"
-    return f"{method.upper()} {path}"
+        key_path = _PARAM_PART.sub(_braced_param, path)
+        arn_path = _PARAM_PART.sub("/*", path)
+    if key_path.endswith("/*"):
+        key_path = key_path[:-1] + "{proxy+}"
+    return f"{upper} {key_path}", ("*" if method == "any" else upper) + arn_path
 
 
 def _braced_param(match: re.Match[str]) -> str:
     # a function, not the template r"/{\1}": re expands templates in Python, match by match
     return "/{" + match[1] + "}"
-
-
-def _arn_path(method: str, path: str) -> str:
-    """METHOD/PATH of the execute-api ARN as a glob: params and greedy params are `*`, ANY is `*`."""
-    verb = "*" if method == "any" else method.upper()
-    if ":" in path:
-        path = _PARAM_PART.sub("/*", path)
-    return verb + path
