@@ -141,11 +141,11 @@ _UPPER = re.compile(r"([A-Z])")
 _EDGE_SEPARATORS = re.compile(r"^[\W_]+|[\W_]+$", re.ASCII)
 _INNER_SEPARATOR = re.compile(r"[\W_]+(\w|$)", re.ASCII)
 _AWS_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
-# A `:param` path part, and a final `/*` (validation has ensured both are well formed).
+# A `:param` path part (validation has ensured it is well formed).
+_PARAM_PART = re.compile(r"/:([^/]*)")
 _BAD_PATH_CHAR = re.compile(r"[^a-zA-Z0-9/\-:._*]")
 _TRAILING_SPECIAL = re.compile(r"[-._]($|/)")
 _NAMED_PARAM = re.compile(r"/:[\w.-]+(/|$)", re.ASCII)
-_PARAM_PART = re.compile(r"/:([^/]*)")
 _MID_PART_PARAM = re.compile(r"/\w+:\w*", re.ASCII)
 # Paths no check in validate_http can fault (`/`, `/*`, or parts of letters and digits joined by
 # single `-`, `.`, `_`, each maybe a `:param`, then maybe a final `/*`): the common case skips the
