@@ -119,9 +119,11 @@ def _bundle(app: ir.App, bundle_dir: Path, cache_dir: Path, jobs: int, emit: _Em
         emit(BundleEvent("finish", detail="bundles: not built (shared folder has problems)"))
         raise ArcErrors(errs)
 
+    real_project = os.path.realpath(app.project_dir)
+
     def plan(fn: ir.Function) -> _Plan | list[ArcError]:
         old = old_functions.get(fn.name)
-        return _plan(app, fn, layout, shared_layers, stat_cache, bundle_dir, old, zip_stats)
+        return _plan(app, fn, layout, shared_layers, stat_cache, bundle_dir, old, zip_stats, real_project)
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         plans: list[_Plan] = []
@@ -250,13 +252,13 @@ def _bundle(app: ir.App, bundle_dir: Path, cache_dir: Path, jobs: int, emit: _Em
 
 def _plan(app: ir.App, fn: ir.Function, layout: SharedLayout, shared_layers: dict[str, tuple[FileEntry, ...]],
           stat_cache: StatCache, bundle_dir: Path, old: dict | None,
-          zip_stats: dict) -> _Plan | list[ArcError]:
+          zip_stats: dict, real_project: str) -> _Plan | list[ArcError]:
     if not _safe_name(fn.name):
         return [_error(f"{fn.name}: not a usable bundle name", Path(fn.src),
                        "function names must not contain path separators or start with '.'")]
     project = Path(app.project_dir)
     src_dir = project / fn.src
-    if not is_inside(src_dir, project):
+    if not is_inside(src_dir, project, real_project):
         return [_error(f"{fn.name}: handler dir {fn.src} is outside the project dir", src_dir,
                        "handler dirs must be inside the project, so the bundle holds only the app's files")]
     if not src_dir.is_dir():

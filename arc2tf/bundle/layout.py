@@ -118,6 +118,10 @@ def _listed_functions(app: ir.App, items: Iterable[Any], http_only: bool = False
     return listed if found_any else None
 
 
-def is_inside(path: Path, root: Path) -> bool:
-    real, real_root = os.path.realpath(path), os.path.realpath(root)
+def is_inside(path: Path, root: Path, real_root: str | None = None) -> bool:
+    """Whether `path`, symlinks resolved, is `root` or below it. Callers checking many
+    paths against one root pass its `real_root` (os.path.realpath walks every component)."""
+    real = os.path.realpath(path)
+    if real_root is None:
+        real_root = os.path.realpath(root)
     return real == real_root or real.startswith(real_root + os.sep)
