@@ -18,28 +18,18 @@ import tempfile
 import time
 from pathlib import Path
 
+from synthetic import http_routes  # benchmarks/ is on sys.path when run as a script
+
 from arc2tf.manifest import load_project
 from arc2tf.normalize import load_app, normalize
 
 SIZES = (10, 100, 1_000, 3_000)
 CLOCK = time.perf_counter  # --cpu: time.process_time (this process's CPU time, steadier on a busy machine)
-METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "any")
 
 
 def manifest(routes: int, ws_actions: int) -> str:
     lines = ["@app", "benchapp", "", "@aws", "region us-east-1", "memory 512", "", "@http"]
-    for i in range(routes):
-        method = METHODS[i % len(METHODS)]
-        shape = i % 4
-        if shape == 0:
-            path = f"/api/v{i % 3}/items-{i}"
-        elif shape == 1:
-            path = f"/api/things_{i}/:thingID"
-        elif shape == 2:
-            path = f"/files/{i}/nested.part/*"
-        else:
-            path = f"/users/:user/posts-{i}/:post"
-        lines.append(f"{method} {path}")
+    lines += http_routes(routes)
     lines += ["", "@ws"] + [f"action{i}" for i in range(ws_actions)]
     lines += ["", "@static", "folder public", ""]
     return "\n".join(lines)

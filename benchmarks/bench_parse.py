@@ -24,11 +24,12 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+from synthetic import http_routes  # benchmarks/ is on sys.path when run as a script
+
 from arc2tf.manifest import load_project
 from arc2tf.parse import parse_arc
 
 SIZES = (10, 100, 1_000, 3_000)
-METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "any")
 
 
 def manifest(routes: int) -> str:
@@ -51,18 +52,7 @@ def manifest(routes: int) -> str:
         "",
         "@http",
     ]
-    for i in range(routes):
-        method = METHODS[i % len(METHODS)]
-        shape = i % 4
-        if shape == 0:
-            path = f"/api/v{i % 3}/items-{i}"
-        elif shape == 1:
-            path = f"/api/things_{i}/:thingID"
-        elif shape == 2:
-            path = f"/files/{i}/nested.part/*"
-        else:
-            path = f"/users/:user/posts-{i}/:post"
-        lines.append(f"{method} {path}")
+    lines += http_routes(routes)
     lines += ["", "@ws"] + [f"action{i}" for i in range(max(1, routes // 10))]
     lines += ["", "@tables"]
     for i in range(max(1, routes // 50)):
