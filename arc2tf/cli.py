@@ -1,6 +1,7 @@
 """The `arc2tf` command line.
 
-Exit codes: 0 ok, 1 bad input (or `build --check` found drift), 2 bad usage.
+Exit codes: 0 ok, 1 bad input (or `build --check` found drift), 2 bad usage,
+130 interrupted (Ctrl-C), 143 terminated.
 Results go to stdout, errors and progress to stderr. A traceback is a bug:
 every error the user can cause is an `ArcErrors` and is printed compiler-style;
 an OSError from the disk (full, permission denied) is one clear line.
@@ -32,6 +33,7 @@ Exit codes:
   0  ok
   1  bad input (manifest errors, I/O errors), or `build --check` found drift
   2  bad usage (unknown option, missing argument)
+  130  interrupted (Ctrl-C); 143 terminated (SIGTERM)
 """
 
 _OS_ERROR_HINTS = {
@@ -57,6 +59,11 @@ class _Cli(click.Group):
             reason = exc.strerror or str(exc)
             _error(f"{reason}{where}", _OS_ERROR_HINTS.get(exc.errno or 0))
             sys.exit(1)
+        except KeyboardInterrupt:
+            # By now a Terraform write has rolled back, and each zip is renamed into place whole.
+            # 130 is the shell's code for SIGINT: a script can tell "stopped" from "bad input".
+            _error("interrupted; no file was left half-written, run again to finish")
+            sys.exit(130)
 
 
 def _exit_on_sigterm() -> None:

@@ -40,7 +40,7 @@ the N-th file operation of a write (staging writes and commit renames counted
 together, from 1) raises OSError(ENOSPC), as a full disk would; with
 ARC2TF_TEST_CRASH_MODE=kill the process exits at once with status 70 instead,
 as a SIGKILL would, without rolling back; with ARC2TF_TEST_CRASH_MODE=sigterm it
-sends itself SIGTERM (what a cancelled CI job gets). Only the tests set these.
+sends itself SIGTERM (what a cancelled CI job gets), with =sigint SIGINT (Ctrl-C). Only the tests set these.
 """
 
 from __future__ import annotations
@@ -320,10 +320,10 @@ class _FaultInjector:
         if self.count >= self.after:
             if self.mode == "kill":
                 os._exit(70)
-            if self.mode == "sigterm":
+            if self.mode in ("sigterm", "sigint"):
                 import signal
 
-                os.kill(os.getpid(), signal.SIGTERM)
+                os.kill(os.getpid(), signal.SIGTERM if self.mode == "sigterm" else signal.SIGINT)
                 return
             raise OSError(errno.ENOSPC, "No space left on device (ARC2TF_TEST_CRASH_AFTER)")
 

@@ -429,6 +429,20 @@ def test_sigterm_mid_commit_rolls_back(built):
     assert not list(out.glob(".arc2tf-tmp-*"))
 
 
+def test_ctrl_c_mid_commit_rolls_back_and_exits_130(built):
+    out = built / "terraform"
+    before = snapshot(out)
+    (built / "app.arc").write_text((built / "app.arc").read_text() + "\n@aws\nmemory 256\n")
+    crash_after = str(_crash_points(built)["first rename"] + 1)
+    result = arc2tf("build", "--no-bundle", cwd=built, ARC2TF_TEST_CRASH_AFTER=crash_after,
+                    ARC2TF_TEST_CRASH_MODE="sigint")
+    assert result.returncode == 130
+    assert result.stderr.endswith("error: interrupted; no file was left half-written, run again to finish\n")
+    assert "Traceback" not in result.stderr and "Aborted!" not in result.stderr
+    assert snapshot(out) == before
+    assert not list(out.glob(".arc2tf-tmp-*"))
+
+
 def test_build_with_bundles_then_reuses_them(project):
     result = arc2tf("build", "--jobs", "2", cwd=project)
     assert result.returncode == 0, result.stderr
