@@ -401,6 +401,13 @@ def check_deployed(app, deployed: Deployed, bundles: Path) -> None:
         assert matching and matching[0].get("retentionInDays"), f"no log group with retention for {name}"
         assert got["LoggingConfig"]["LogGroup"] == log_group
 
+    # --- every object went up after its bucket's versioning was on: each has a version id, so
+    # destroying an object removes all its versions and destroy can delete the bucket. ---
+    for bucket in deployed.s3.list_buckets()["Buckets"]:
+        versions = deployed.s3.list_object_versions(Bucket=bucket["Name"]).get("Versions", [])
+        unversioned = [v["Key"] for v in versions if v.get("VersionId") in (None, "null")]
+        assert not unversioned, f"{bucket['Name']}: uploaded before versioning was on: {unversioned}"
+
     # --- static bucket: every file of the static folder, with its content type ---
     if app.static is not None:
         assert static_bucket

@@ -154,7 +154,8 @@ resource "aws_s3_object" "static" {
     : "max-age=315360000"
   )
 
-  depends_on = [aws_s3_bucket_policy.static]
+  # After versioning (so destroy removes every version of an object) and the public policy.
+  depends_on = [aws_s3_bucket_versioning.static, aws_s3_bucket_policy.static]
 }
 
 # API Gateway proxies "/" straight to the bucket (where Architect runs its static asset
@@ -169,7 +170,7 @@ resource "aws_s3_object" "static_plain" {
   content_type  = local.static_content_types[each.key]
   cache_control = "no-cache, no-store, must-revalidate, max-age=0, s-maxage=0"
 
-  depends_on = [aws_s3_bucket_policy.static]
+  depends_on = [aws_s3_bucket_versioning.static, aws_s3_bucket_policy.static]
 }
 
 # The fingerprint manifest @architect/functions reads ("css/site.css" -> its fingerprinted name).
@@ -179,6 +180,8 @@ resource "aws_s3_object" "static_manifest" {
   content       = jsonencode(local.static_names)
   content_type  = "application/json"
   cache_control = "no-cache, no-store, must-revalidate, max-age=0, s-maxage=0"
+
+  depends_on = [aws_s3_bucket_versioning.static]
 }
 
 # Service discovery, as Architect writes it: @architect/functions reads these.

@@ -103,6 +103,10 @@ resource "aws_s3_object" "bundle" {
   key    = "functions/${each.key}/${filemd5(local.bundles[each.key])}.zip"
   source = local.bundles[each.key]
   etag   = filemd5(local.bundles[each.key])
+
+  # Uploaded only once versioning is on, so every object has a version id: destroying an
+  # object then removes all its versions, and the bucket can be deleted without force_destroy.
+  depends_on = [aws_s3_bucket_versioning.artifacts]
 }
 
 resource "aws_lambda_function" "function" {

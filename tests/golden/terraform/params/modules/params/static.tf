@@ -150,7 +150,8 @@ resource "aws_s3_object" "static" {
     : null
   )
 
-  depends_on = [aws_s3_bucket_policy.static]
+  # After versioning (so destroy removes every version of an object) and the public policy.
+  depends_on = [aws_s3_bucket_versioning.static, aws_s3_bucket_policy.static]
 }
 
 # Service discovery, as Architect writes it: @architect/functions reads these.
