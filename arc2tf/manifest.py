@@ -33,11 +33,16 @@ from typing import Any
 import yaml
 
 from arc2tf.errors import KIND_MANIFEST, KIND_PLUGIN, KIND_VALIDATION, ArcError, ArcErrors, ArcWarning
+from arc2tf.positions import Locator, Spot, entry, json_constant_at, json_spots, yaml_spots
 
 
 @dataclass(frozen=True)
 class Item:
-    """One entry of a pragma, with where it starts in the file (1-based; None for JSON/YAML)."""
+    """One entry of a pragma, with where it starts in the file (1-based).
+
+    In JSON and YAML manifests: an array element's start, or an object entry's key
+    (`"get /": {}`, `region: us-east-1`). None for items the rules add.
+    """
 
     value: Any
     line: int | None = None
@@ -291,23 +296,30 @@ def _read_manifest(path: Path, fmt: str, errors: list[ArcError], kind: str) -> M
 
             pragmas = parse_arc(text, display, warnings)
         elif fmt == "json":
-            pragmas = _pragmas_from_json(_load_json(text, display, kind), display, kind)
+            data, spot = _load_json(text, display, kind)
+            pragmas = _pragmas_from_json(data, display, kind, spot, Locator(text))
         elif fmt == "yaml":
-            pragmas = _pragmas_from_json(_load_yaml(text, display, kind), display, kind)
-        else:  # package.json
-            package = _load_json(text, display, kind)
+            data, spot = _load_yaml(text, display, kind)
+            pragmas = _pragmas_from_json(data, display, kind, spot, Locator(text))
+        else:  # package.json: the manifest is the value of its `arc` (else `architect`) key
+            package, spot = _load_json(text, display, kind, depth=3)
             found = None
             if isinstance(package, dict):
-                found = package.get("arc")
+                key = "arc"
+                found = package.get(key)
                 if not _js_truthy(found):
-                    found = package.get("architect")
+                    key = "architect"
+                    found = package.get(key)
+                found_at = entry(spot, key)
+                spot = found_at[1] if found_at is not None else None
             elif package is None:
                 raise _fail(kind, display, "Cannot read properties of null (reading 'arc')",
+                            *_at(Locator(text), spot[0] if spot is not None else None),
                             hint="package.json must hold a JSON object")
             if not _js_truthy(found):
                 return None
             # Architect re-reads the key through JSON.stringify (Infinity becomes null).
-            pragmas = _pragmas_from_json(_as_json(found), display, kind)
+            pragmas = _pragmas_from_json(_as_json(found), display, kind, spot, Locator(text))
     except ArcErrors as exc:
         errors.extend(replace(e, kind=kind) for e in exc.errors)
         return None
@@ -341,17 +353,28 @@ def _js_int(text: str) -> int | float:
     return value if abs(value) <= 2**53 else float(value)
 
 
-def _load_json(text: str, display: str, kind: str) -> Any:
+def _at(locate: Locator, offset: int | None) -> tuple[int | None, int | None]:
+    """Line and column of an offset (None, None when unknown)."""
+    return locate(offset) if offset is not None else (None, None)
+
+
+def _load_json(text: str, display: str, kind: str, depth: int = 2) -> tuple[Any, Spot | None]:
+    """The JSON value of `text` and where its parts start, `depth` levels down (see json_spots)."""
     try:
-        return json.loads(text, parse_int=_js_int, parse_float=_js_json_float,
+        data = json.loads(text, parse_int=_js_int, parse_float=_js_json_float,
                           parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        raise _fail(kind, display, f"invalid JSON: {exc.msg}", exc.lineno, exc.colno,
+        raise _fail(kind, display, f"invalid JSON: {exc.msg}", *Locator(text)(exc.pos),
                     hint="fix the JSON syntax (JSON allows no comments or trailing commas)",
                     parser_error="SyntaxError") from None
-    except (ValueError, RecursionError) as exc:
+    except ValueError as exc:  # NaN, Infinity, -Infinity (see _reject_constant)
+        name = str(exc).split(" ", 1)[0]
+        raise _fail(kind, display, f"invalid JSON: {exc}", *_at(Locator(text), json_constant_at(text, name)),
+                    hint="fix the JSON syntax", parser_error="SyntaxError") from None
+    except RecursionError as exc:
         raise _fail(kind, display, f"invalid JSON: {exc}", hint="fix the JSON syntax",
                     parser_error="SyntaxError") from None
+    return data, json_spots(text, depth)
 
 
 class _YamlLoader(yaml.SafeLoader):
@@ -393,25 +416,38 @@ def _yaml_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
 _YamlLoader.add_constructor(_YAML_INT, _yaml_int)
 
 
-def _load_yaml(text: str, display: str, kind: str) -> Any:
+def _load_yaml(text: str, display: str, kind: str) -> tuple[Any, Spot | None]:
+    """The YAML value of `text` (as JSON: see below) and where its parts start."""
+    # yaml.load(text, Loader=_YamlLoader), with the composed node tree kept for positions.
+    loader: _YamlLoader | None = None
     try:
-        data = yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a SafeLoader subclass
+        loader = _YamlLoader(text)  # reads the text: unprintable characters fail here
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise _fail(kind, display, f"invalid YAML: {problem}", mark.line + 1 if mark else None,
-                    mark.column + 1 if mark else None, hint="fix the YAML syntax",
-                    parser_error="YAMLException") from None
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        offset = mark.index if mark is not None else getattr(exc, "position", None)  # ReaderError: position
+        # A ReaderError has no `problem`; its text's second line names "<unicode string>" and the offset.
+        problem = getattr(exc, "problem", None) or str(exc).split("\n", 1)[0]
+        raise _fail(kind, display, f"invalid YAML: {problem}", *_at(Locator(text), offset),
+                    hint="fix the YAML syntax", parser_error="YAMLException") from None
     except RecursionError:
         raise _fail(kind, display, "invalid YAML: nested too deeply", hint="fix the YAML syntax",
                     parser_error="YAMLException") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
     # Architect round-trips YAML through JSON.stringify: dates become strings,
     # Infinity and NaN become null.
     try:
-        return _as_json(data)
+        data = _as_json(data)
     except (TypeError, ValueError, RecursionError) as exc:
         raise _fail(kind, display, f"cannot convert YAML to JSON: {exc}",
                     hint="use plain YAML values") from None
+    try:
+        return data, yaml_spots(node, loader.construct_object)
+    except (yaml.YAMLError, RecursionError):  # not expected: the same nodes constructed once already
+        return data, None
 
 
 def _as_json(value: Any) -> Any:
@@ -468,76 +504,101 @@ def _js_entries(obj: dict[str, Any]) -> list[tuple[str, Any]]:
     return [(k, obj[k]) for k in indexed] + [(k, v) for k, v in obj.items() if not is_index(k)]
 
 
-def _pragmas_from_json(data: Any, display: str, kind: str) -> tuple[Pragma, ...]:
+def _pragmas_from_json(data: Any, display: str, kind: str, spot: Spot | None = None,
+                       locate: Locator | None = None) -> tuple[Pragma, ...]:
+    """compat/json.js's conversion, each pragma at its key and each item where it starts.
+
+    `spot` says where `data`'s parts start in the text that `locate` reads (see
+    positions.py): an item from an array at its element, an item from an object at
+    its key. Without them, pragmas and items carry no position.
+    """
+    def at(offset: int | None) -> tuple[int | None, int | None]:
+        return locate(offset) if offset is not None and locate is not None else (None, None)
+
     if not isinstance(data, dict):
         raise _fail(kind, display, "the manifest must be an object of pragmas",
+                    *at(spot[0] if spot is not None else None),
                     hint='write it as {"app": "my-app", "http": {"get /": {}}}')
 
-    def invalid_pragma(pragma: str) -> ArcErrors:
-        return _fail(kind, display, f"Invalid pragma: {json.dumps(pragma)}",
+    def invalid_pragma(pragma: str, offset: int | None) -> ArcErrors:
+        return _fail(kind, display, f"Invalid pragma: {json.dumps(pragma)}", *at(offset),
                      hint=f"`{pragma}` must be an array or an object")
 
-    def invalid_lambda(value: Any) -> ArcErrors:
-        return _fail(kind, display, f"Invalid Lambda: {json.dumps(value)}",
+    def invalid_lambda(value: Any, offset: int | None) -> ArcErrors:
+        return _fail(kind, display, f"Invalid Lambda: {json.dumps(value)}", *at(offset),
                      hint='write each item as "name", {"name": "value"} or {"name": {...settings}}')
 
-    def remap(values: dict[str, Any]) -> list[Any]:
-        return [{k: v} if isinstance(v, list) else [k, v] for k, v in _js_entries(values)]
-
-    result: dict[str, list[Any]] = {}
+    pragmas: list[Pragma] = []
     for pragma, values in _js_entries(data):
+        found = entry(spot, pragma)
+        pragma_at, where = found if found is not None else (None, None)
+        value_at = where[0] if where is not None else None
+        # Where each of `values`' entries (an object's, by key) or elements (an array's) starts.
+        parts = where[1] if where is not None else None
+        keys: dict[str, tuple[int, Spot]] = parts if isinstance(parts, dict) else {}
+        elements: list[Spot] = parts if isinstance(parts, list) else []
+        items: list[tuple[Any, int | None]]  # (value, offset where it starts)
         if pragma in _JSON_PASS_THROUGH:
             if not isinstance(values, list):
-                raise invalid_pragma(pragma)
-            result[pragma] = values
-            continue
-        if pragma == "app" and not isinstance(values, list):
-            result[pragma] = [values]
-            continue
-        if pragma in _JSON_ARC:
+                raise invalid_pragma(pragma, value_at)
+            items = _element_items(values, elements)
+        elif pragma == "app" and not isinstance(values, list):
+            items = [(values, value_at)]
+        elif pragma in _JSON_ARC:
             if isinstance(values, dict):
-                items: list[Any] = []
+                items = []
                 for item, value in _js_entries(values):
+                    item_at = keys[item][0] if item in keys else None
                     if isinstance(value, str):
-                        items.append([item, value])
+                        items.append(([item, value], item_at))
                     elif isinstance(value, dict) and not value:
-                        items.append(item)
+                        items.append((item, item_at))
                     elif isinstance(value, dict):
-                        items.append({item: value})
+                        items.append(({item: value}, item_at))
                     elif value is None:  # JS: Object.keys(null) throws
-                        raise invalid_lambda({item: value})
+                        raise invalid_lambda({item: value}, item_at)
                     else:
-                        items.append(None)  # JS: undefined
-                result[pragma] = items
+                        items.append((None, item_at))  # JS: undefined
             elif isinstance(values, list):
                 items = []
-                for entry in values:
-                    if isinstance(entry, str) or isinstance(entry, list):
-                        items.append(entry)
-                    elif isinstance(entry, dict) and entry:
-                        name, first = _js_entries(entry)[0]
+                for entry_value, item_at in _element_items(values, elements):
+                    if isinstance(entry_value, str | list):
+                        items.append((entry_value, item_at))
+                    elif isinstance(entry_value, dict) and entry_value:
+                        name, first = _js_entries(entry_value)[0]
                         if isinstance(first, str):
-                            items.append([name, first])
+                            items.append(([name, first], item_at))
                         elif isinstance(first, dict) or first is None:
-                            items.append(entry)
+                            items.append((entry_value, item_at))
                         else:
-                            raise invalid_lambda(entry)
+                            raise invalid_lambda(entry_value, item_at)
                     else:
-                        raise invalid_lambda(entry)
-                result[pragma] = items
+                        raise invalid_lambda(entry_value, item_at)
             else:
-                raise invalid_pragma(pragma)
-            continue
-        if values is None:  # JS: typeof null is "object", and Object.entries(null) throws
-            raise _fail(kind, display, f"Invalid pragma: {json.dumps(pragma)} is null",
+                raise invalid_pragma(pragma, value_at)
+        elif values is None:  # JS: typeof null is "object", and Object.entries(null) throws
+            raise _fail(kind, display, f"Invalid pragma: {json.dumps(pragma)} is null", *at(value_at),
                         hint=f"give `{pragma}` an array or an object, or remove it", parser_error="TypeError")
-        if pragma in _JSON_CONVERT and not isinstance(values, dict | list):
-            raise invalid_pragma(pragma)
+        elif pragma in _JSON_CONVERT and not isinstance(values, dict | list):
+            raise invalid_pragma(pragma, value_at)
         # Any other pragma: arrays pass through, objects become [key, value] tuples;
         # a scalar is dropped, as Architect drops it.
-        if isinstance(values, dict):
-            result[pragma] = remap(values)
+        elif isinstance(values, dict):
+            items = [({k: v} if isinstance(v, list) else [k, v], keys[k][0] if k in keys else None)
+                     for k, v in _js_entries(values)]
         elif isinstance(values, list):
-            result[pragma] = values
-    return tuple(Pragma(name=name, items=tuple(Item(value=v) for v in values))
-                 for name, values in result.items())
+            items = _element_items(values, elements)
+        else:
+            continue
+        line, column = at(pragma_at)
+        pragmas.append(Pragma(name=pragma, items=tuple(
+            Item(v, *locate(o)) if o is not None and locate is not None else Item(v) for v, o in items),
+            line=line, column=column))
+    return tuple(pragmas)
+
+
+def _element_items(values: list[Any], elements: list[Spot]) -> list[tuple[Any, int | None]]:
+    """An array's elements, each with the offset where it starts (None when not known)."""
+    if len(elements) == len(values):
+        return [(v, e[0]) for v, e in zip(values, elements, strict=True)]
+    return [(v, None) for v in values]
