@@ -185,7 +185,8 @@ def test_json_manifest_converts_to_arc_items_like_architect(tmp_path: Path) -> N
         "scheduled": [["daily", "rate(1 day)"]],
         "custom": [["k", "v"], {"list": [1, 2]}],
     }
-    assert all(item.line is None for p in manifest.pragmas for item in p.items)
+    # Every item knows where it starts (tests/test_manifest_positions.py checks where).
+    assert all(item.line == 1 and item.column for p in manifest.pragmas for item in p.items)
 
 
 def test_yaml_manifest_reads_scalars_as_js_yaml_does(tmp_path: Path) -> None:
@@ -441,6 +442,9 @@ def test_conformance_manifest_errors_match_architect(tmp_path: Path) -> None:
         except ArcErrors as exc:
             got = [(e.kind, e.line, e.parser_error) for e in exc.errors]
             want = [(e["kind"], e["line"], e.get("parserError")) for e in manifest_errors]
+            if len(got) == len(want):  # a line where Architect gives none is fine (compare.py's rule)
+                got = [(kind, line if w[1] is not None else None, error)
+                       for (kind, line, error), w in zip(got, want, strict=True)]
             if got != want:
                 mismatches.append((case.name, got, want))
         else:
