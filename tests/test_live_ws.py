@@ -24,6 +24,8 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -39,29 +41,11 @@ from tests.lambda_gateway import (
 from tests.moto_server import MotoDeploy
 from tests.test_deploy import EXAMPLES, REGION, ROOT, ROOT_VARIABLES, arc2tf_build
 
-pytestmark = [pytest.mark.terraform, pytest.mark.deploy]
-
 REPLY_TIMEOUT = 60  # seconds: a cold node start with the SDK on a busy 2-core machine
 
-# A custom action for the echo app (as test_deploy adds one): answers through the same
-# management API, with the deployed variables it ran with.
-JOIN_HANDLER = """import {
-  ApiGatewayManagementApiClient,
-  PostToConnectionCommand,
-} from '@aws-sdk/client-apigatewaymanagementapi'
-
-const endpoint = process.env.ARC_WSS_URL.replace(/^wss:\\/\\//, 'https://')
-const client = new ApiGatewayManagementApiClient({ endpoint })
-
-export async function handler (event) {
-  const { room } = JSON.parse(event.body)
-  await client.send(new PostToConnectionCommand({
-    ConnectionId: event.requestContext.connectionId,
-    Data: JSON.stringify({ joined: room, env: process.env.ARC_ENV, wss: process.env.ARC_WSS_URL }),
-  }))
-  return { statusCode: 200 }
-}
-"""
+# The custom action: Python, as `arc2tf init --runtime python3.12` scaffolds a WebSocket
+# echo handler (that handler file is copied in unchanged), so one deploy runs both runtimes.
+JOIN_CONFIG = "@aws\nruntime python3.12\n"
 
 
 @pytest.fixture(scope="session")
@@ -124,13 +108,29 @@ def check_gone(gateway: LocalGateway, callback_url: str, connection_id: str) -> 
         management.post_to_connection(ConnectionId=connection_id, Data=b"too late")
 
 
-def test_echo_example_answers_a_websocket_client_through_what_was_deployed(
+def add_python_scaffold_action(project: Path, scratch: Path) -> Path:
+    """`join` on the echo app, served by the Python echo handler `arc2tf init` writes; its path."""
+    init = subprocess.run([sys.executable, "-m", "arc2tf", "init", str(scratch), "--runtime", "python3.12"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert init.returncode == 0, init.stderr
+    scaffolded = scratch / "src" / "ws" / "default" / "lambda.py"
+    assert "boto3" in scaffolded.read_text()
+    manifest = project / "app.arc"
+    manifest.write_text(manifest.read_text().replace("@ws\n", "@ws\njoin\n", 1))
+    join = project / "src" / "ws" / "join"
+    join.mkdir(parents=True)
+    (join / "config.arc").write_text(JOIN_CONFIG)
+    shutil.copyfile(scaffolded, join / "lambda.py")
+    return join / "lambda.py"
+
+
+@pytest.mark.terraform
+@pytest.mark.deploy
+def test_echo_example_answers_real_clients_through_what_was_deployed(
         moto_deploy: MotoDeploy, tmp_path: Path, node_modules: Path):
     project = tmp_path / "echo"
     shutil.copytree(EXAMPLES / "echo", project)
-    (project / "app.arc").write_text((project / "app.arc").read_text().replace("@ws\n", "@ws\njoin\n", 1))
-    (project / "src" / "ws" / "join").mkdir(parents=True)
-    (project / "src" / "ws" / "join" / "index.mjs").write_text(JOIN_HANDLER)
+    add_python_scaffold_action(project, tmp_path / "scaffold")
     arc2tf_build(project)
     moto_deploy.sync(project, ROOT, ROOT_VARIABLES)
     moto_deploy.apply()
@@ -140,15 +140,20 @@ def test_echo_example_answers_a_websocket_client_through_what_was_deployed(
     with serve_deployed(server.client, server.endpoint, api_ids=deployed_apis(outputs),
                         node_modules=node_modules) as gateway:
         check_code_is_the_built_bundles(gateway, outputs, project / "terraform" / "bundles")
-        assert sorted(gateway.state.ws.routes) == ["$connect", "$default", "$disconnect", "join"]
+        assert gateway.state.ws is not None
+        functions = gateway.state.functions
+        runtimes = {route: functions[arn].runtime for route, arn in gateway.state.ws.routes.items()}
+        assert runtimes["join"] == "python3.12" and runtimes["$default"].startswith("nodejs"), runtimes
 
+        # $default (node, the example's handler), join (python, the scaffold's), and an
+        # unknown action, which route selection sends to $default.
         replies = asyncio.run(talk(gateway.ws_url, [
             {"text": "hello"},
             {"action": "join", "room": "lobby"},
             {"action": "no-such-route", "text": "falls back"},
         ]))
         assert replies[0]["echo"] == {"text": "hello"}
-        assert replies[1] == {"joined": "lobby", "env": "staging", "wss": outputs["ws_url"]}
+        assert replies[1]["echo"] == {"action": "join", "room": "lobby"}
         assert replies[2]["echo"] == {"action": "no-such-route", "text": "falls back"}
         connection_id = check_one_connection_lifecycle(
             gateway, ["$connect", "$default", "join", "$default", "$disconnect"])
@@ -167,8 +172,114 @@ def test_echo_example_answers_a_websocket_client_through_what_was_deployed(
         assert script.status == 200, script
         assert script.body == (project / "public" / "index.mjs").read_bytes()
         assert script.headers["content-type"].startswith("text/javascript")
+        timings = [(i.route_key, round(i.seconds, 2)) for i in gateway.invocations]
 
     moto_deploy.destroy("-refresh=false")
     assert moto_deploy.state_addresses() == []
     print("terraform timings:", [(c, round(t, 1)) for c, t in moto_deploy.tf.timings])
-    print("invocations:", [(i.route_key, round(i.seconds, 2)) for i in gateway.invocations])
+    print("invocations (s):", timings)
+
+
+# --------------------------------------------------------------------------------------
+# The stand-in itself, on a hand-built state (quick insurance, no Terraform): it refuses
+# what API Gateway refuses, so the round trip above is not passing by default.
+# --------------------------------------------------------------------------------------
+
+STAND_IN_HANDLERS = '''import json
+
+
+def connect(event, context):
+    denied = (event.get("queryStringParameters") or {}).get("deny")
+    return {"statusCode": 401 if denied else 200, "body": "denied" if denied else ""}
+
+
+def default(event, context):
+    raise AssertionError("the gateway must not call a function its permission does not allow")
+
+
+def thing(event, context):
+    return {"statusCode": 200, "headers": {"content-type": "application/json"},
+            "body": json.dumps({"route": event["routeKey"], "params": event["pathParameters"]})}
+
+
+def v1(event, context):
+    return {"statusCode": 201, "multiValueHeaders": {"x-seen": [event["httpMethod"]]}, "body": event["path"]}
+
+
+def root(event, context):
+    return {"ok": True}
+'''
+
+
+def _stand_in_state(region: str = REGION, account: str = "123456789012"):
+    import base64
+    import hashlib
+    import io
+    import zipfile
+
+    from tests.lambda_gateway import DeployedFunction, DeployedState, HttpApi, HttpRoute, WsApi
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("app.py", STAND_IN_HANDLERS)
+    code = buffer.getvalue()
+    ws_arn = f"arn:aws:execute-api:{region}:{account}:wsapi"
+    http_arn = f"arn:aws:execute-api:{region}:{account}:httpapi"
+
+    def function(handler: str, *source_arns: str) -> DeployedFunction:
+        return DeployedFunction(
+            arn=f"arn:aws:lambda:{region}:{account}:function:{handler}", name=handler, runtime="python3.12",
+            handler=f"app.{handler}", timeout=10, memory=128, environment={}, code=code,
+            code_sha256=base64.b64encode(hashlib.sha256(code).digest()).decode(), code_location="s3://x/y",
+            source_arns=source_arns)
+
+    functions = [
+        function("connect", f"{ws_arn}/staging/$connect"),
+        function("default", f"{ws_arn}/production/$default"),  # another stage's permission only
+        function("thing", f"{http_arn}/*/GET/things/*"),
+        function("v1", f"{http_arn}/*/*/*"),
+        function("root", f"{http_arn}/*/GET/"),
+    ]
+    arn = {fn.name: fn.arn for fn in functions}
+    ws = WsApi(api_id="wsapi", endpoint=f"wss://wsapi.execute-api.{region}.amazonaws.com", stage="staging",
+               deployment_id="d1", route_selection_expression="$request.body.action",
+               routes={"$connect": arn["connect"], "$default": arn["default"]})
+
+    def route(key: str, name: str, payload: str = "2.0") -> HttpRoute:
+        return HttpRoute(key, "AWS_PROXY", f"invoke:{name}", "POST", payload, arn[name])
+
+    http = HttpApi(api_id="httpapi", endpoint=f"https://httpapi.execute-api.{region}.amazonaws.com",
+                   routes=(route("GET /things/{id}", "thing"), route("ANY /{proxy+}", "v1", "1.0"),
+                           route("GET /", "root")))
+    return DeployedState(region=region, account_id=account, ws=ws, http=http,
+                         functions={fn.arn: fn for fn in functions})
+
+
+def test_stand_in_refuses_a_connection_connect_denies_and_an_invoke_without_permission():
+    from websockets.exceptions import InvalidStatus
+
+    with LocalGateway(_stand_in_state(), moto_endpoint="http://127.0.0.1:9", node_modules=None) as gateway:
+        with pytest.raises(InvalidStatus) as refused:
+            asyncio.run(talk(gateway.ws_url + "?deny=1", []))
+        assert refused.value.response.status_code == 401
+
+        (reply,) = asyncio.run(talk(gateway.ws_url, [{"text": "hello"}]))
+        assert reply["message"] == "Internal server error"
+        routes = [(i.route_key, (i.error or "").split(":")[0]) for i in gateway.invocations]
+        assert routes == [("$connect", ""), ("$connect", ""), ("$default", "AccessDenied")]
+        assert gateway.invocations[1].event["requestContext"]["eventType"] == "CONNECT"
+
+
+def test_stand_in_picks_http_routes_as_api_gateway_does_and_maps_both_payload_formats():
+    with LocalGateway(_stand_in_state(), moto_endpoint="http://127.0.0.1:9", node_modules=None) as gateway:
+        base = "https://httpapi.execute-api.us-west-2.amazonaws.com"
+        thing = http_get(gateway, f"{base}/things/42")
+        assert (thing.status, json.loads(thing.body)) == (200, {"route": "GET /things/{id}",
+                                                                  "params": {"id": "42"}})
+        other = http_get(gateway, f"{base}/things/42/more")  # greedy route, payload 1.0
+        assert (other.status, other.text, other.headers["x-seen"]) == (201, "/things/42/more", "GET")
+        root = http_get(gateway, f"{base}/")  # 2.0 infers 200 + JSON from a bare object
+        assert (root.status, root.headers["content-type"], json.loads(root.body)) == \
+            (200, "application/json", {"ok": True})
+        assert http_get(gateway, "https://elsewhere.example.com/").status == 404
+    assert [i.route_key for i in gateway.invocations] == ["GET /things/{id}", "ANY /{proxy+}", "GET /"]
