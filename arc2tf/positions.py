@@ -158,6 +158,9 @@ def json_constant_at(text: str, name: str) -> int | None:
     return None
 
 
+_YAML_STR = "tag:yaml.org,2002:str"
+
+
 def yaml_spots(node: yaml.Node | None, construct_key: Callable[[yaml.Node], Any],
                depth: int = 2) -> Spot | None:
     """The Spot tree of a composed (and constructed) YAML node tree, `depth` levels below the top.
@@ -183,7 +186,9 @@ def yaml_spots(node: yaml.Node | None, construct_key: Callable[[yaml.Node], Any]
             for key_node, value_node in n.value:
                 if isinstance(key_node, yaml.ScalarNode):  # others the constructor rejects (unhashable)
                     child = spot_of(value_node, depth - 1)
-                    keys[str(construct_key(key_node))] = (key_node.start_mark.index, child)
+                    # A string key is its scalar's text (what SafeConstructor makes of it).
+                    key = key_node.value if key_node.tag == _YAML_STR else str(construct_key(key_node))
+                    keys[key] = (key_node.start_mark.index, child)
         elif depth > 0 and isinstance(n, yaml.SequenceNode):
             items: list[Spot] = []
             spot = (n.start_mark.index, items)
