@@ -48,11 +48,24 @@ def _excerpt(file: str | None, line: int | None, column: int | None) -> list[str
     lines = _source_lines(file)
     if line > len(lines):
         return []
-    src = lines[line - 1].replace("\t", "  ")
-    out = [f"  {line:>4} | {src}"]
+    raw = lines[line - 1]
+    out = [f"  {line:>4} | " + raw.replace("\t", "  ")]
     if column:
-        out.append("       | " + " " * (column - 1) + "^")
+        out.append("       | " + _caret_pad(raw, column) + "^")
     return out
+
+
+def _caret_pad(raw: str, column: int) -> str:
+    """Spaces up to `column` under the excerpt: columns count UTF-16 units and a tab as one,
+    but the excerpt shows a tab as two spaces."""
+    pad: list[str] = []
+    units = 0
+    for char in raw:
+        if units >= column - 1:
+            break
+        units += 2 if ord(char) > 0xFFFF else 1
+        pad.append("  " if char == "\t" else " ")
+    return "".join(pad) + " " * max(0, column - 1 - units)
 
 
 def format_diagnostic(severity: str, diag: ArcError | ArcWarning, colour: bool = False) -> str:
