@@ -134,6 +134,27 @@ def test_errors_point_at_the_offending_value(tmp_path: Path, case: str, form: st
     assert caret == "       | " + " " * (column - 1) + "^"
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "shown", "caret"),
+    [
+        # A tab is one column and shows as two spaces: the caret follows the shown line.
+        ("arc.json", '{\n\t"app": "demo",\n\t"http": [\n\t\t["fetch", "/"]\n\t]\n}\n',
+         '     4 |     ["fetch", "/"]', "       |     ^"),
+        ("app.arc", "@app\ndemo\n@http\nget /\n\t\nfetch /x\n", "     6 | fetch /x", "       | ^"),
+        # U+1F600 is two columns (UTF-16 units) but one character of the shown line.
+        ("arc.json", '{"app": "demo", "x": "\U0001f600", "http": [["fetch", "/"]]}',
+         '     1 | {"app": "demo", "x": "\U0001f600", "http": [["fetch", "/"]]}',
+         "       | " + " " * 36 + "^"),
+    ],
+)
+def test_caret_sits_under_the_reported_column(tmp_path: Path, name: str, text: str, shown: str,
+                                              caret: str) -> None:
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    result = inspect(tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[1:3] == [shown, caret]
+
+
 def test_package_json_reports_at_its_architect_key_when_arc_is_falsy(tmp_path: Path) -> None:
     (tmp_path / "package.json").write_text('{\n  "arc": "",\n  "architect": {\n    "app": "demo",\n'
                                            '    "ws": ["ok", "not ok"]\n  }\n}\n')
