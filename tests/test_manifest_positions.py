@@ -144,7 +144,7 @@ def test_errors_point_at_the_offending_value(tmp_path: Path, case: str, form: st
         # U+1F600 is two columns (UTF-16 units) but one character of the shown line.
         ("arc.json", '{"app": "demo", "x": "\U0001f600", "http": [["fetch", "/"]]}',
          '     1 | {"app": "demo", "x": "\U0001f600", "http": [["fetch", "/"]]}',
-         "       | " + " " * 36 + "^"),
+         "       | " + " " * 35 + "^"),
     ],
 )
 def test_caret_sits_under_the_reported_column(tmp_path: Path, name: str, text: str, shown: str,
