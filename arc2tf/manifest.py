@@ -374,7 +374,10 @@ def _load_json(text: str, display: str, kind: str, depth: int = 2) -> tuple[Any,
     except RecursionError as exc:
         raise _fail(kind, display, f"invalid JSON: {exc}", hint="fix the JSON syntax",
                     parser_error="SyntaxError") from None
-    return data, json_spots(text, depth)
+    try:
+        return data, json_spots(text, depth)
+    except RecursionError:  # nested right at the limit json.loads got through: no positions
+        return data, None
 
 
 class _YamlLoader(yaml.SafeLoader):
