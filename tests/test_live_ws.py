@@ -168,6 +168,10 @@ def test_echo_example_answers_real_clients_through_what_was_deployed(
         assert f"window.WS_URL = {json.dumps(outputs['ws_url'])}" in page.text
         assert gateway.invocations[-1].route_key == "GET /"
 
+        # /_static/{proxy+} proxies to the deployed static bucket (its S3 REST endpoint in moto).
+        (static_route,) = [r for r in gateway.state.http.routes if r.route_key == "GET /_static/{proxy+}"]
+        assert static_route.integration_type == "HTTP_PROXY"
+        assert static_route.integration_uri.startswith(f"https://{outputs['static_bucket']}.s3.")
         script = http_get(gateway, outputs["http_url"].rstrip("/") + "/_static/index.mjs")
         assert script.status == 200, script
         assert script.body == (project / "public" / "index.mjs").read_bytes()
