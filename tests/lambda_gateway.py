@@ -31,6 +31,10 @@ reads back, with boto3 from the moto server, what `terraform apply` deployed
   API's management API on the stage path (`POST|GET|DELETE /@connections/{id}`,
   410 for a connection that is gone), which checks for a SigV4 signature
   scoped to `execute-api` (it does not verify it).
+* Optionally (`tls=` an `ssl.SSLContext`), the same HTTP and WebSocket service
+  over TLS on two more ports (`https_port`, `wss_port`), for a browser that
+  opens the deployed https:// and wss:// URLs (tests/browser.py maps the APIs'
+  hostnames to them). The plain ports stay as they are.
 * Each invocation is a cold start in a fresh process: the deployed zip unpacked
   into a task dir and run under the runtime the configuration names: `node` for
   `nodejs*.x` (the AWS SDK v3 client the handlers use is supplied the way the
@@ -73,6 +77,8 @@ import os
 import re
 import secrets
 import shutil
+import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -743,10 +749,15 @@ class LocalGateway:
     the scratch dir are gone after it, whatever happened.
     """
 
-    def __init__(self, state: DeployedState, *, moto_endpoint: str, node_modules: Path | None) -> None:
+    def __init__(self, state: DeployedState, *, moto_endpoint: str, node_modules: Path | None,
+                 tls: ssl.SSLContext | None = None) -> None:
         self.state = state
         self.moto_endpoint = moto_endpoint
         self.node_modules = node_modules
+        # Optional: the same HTTP and WebSocket service over TLS on two more ports (https_port,
+        # wss_port), for a browser that reaches the APIs by their https:// and wss:// URLs.
+        # The plain ports stay: the handlers' redirect and the test clients use them.
+        self.tls = tls
         self.invocations: list[Invocation] = []
         self.management_calls: list[tuple[str, str, int]] = []  # (method, connection id, status)
         self._changed = threading.Condition()
@@ -759,10 +770,15 @@ class LocalGateway:
         self._ws_server: Any = None
         self._http_server: ThreadingHTTPServer | None = None
         self._http_thread: threading.Thread | None = None
+        self._wss_server: Any = None
+        self._https_server: ThreadingHTTPServer | None = None
+        self._https_thread: threading.Thread | None = None
         self._scratch: Path | None = None
         self._runtimes: _Runtimes | None = None
         self.ws_port = 0
         self.http_port = 0
+        self.wss_port = 0  # with `tls` only
+        self.https_port = 0  # with `tls` only
 
     # --- lifecycle ---
 
@@ -795,6 +811,12 @@ class LocalGateway:
             self._loop_thread.join(timeout=30)
             self._loop.close()
             self._loop = self._loop_thread = None
+        if self._https_server is not None:
+            self._https_server.shutdown()
+            self._https_server.server_close()
+            if self._https_thread is not None:
+                self._https_thread.join(timeout=30)
+            self._https_server = self._https_thread = None
         if self._http_server is not None:
             self._http_server.shutdown()
             self._http_server.server_close()
@@ -857,10 +879,18 @@ class LocalGateway:
 
         self._ws_server = await serve(self._ws_session, "127.0.0.1", 0, process_request=self._ws_handshake)
         self.ws_port = self._ws_server.sockets[0].getsockname()[1]
+        if self.tls is not None:
+            self._wss_server = await serve(self._ws_session, "127.0.0.1", 0, ssl=self.tls,
+                                           process_request=self._ws_handshake)
+            self.wss_port = self._wss_server.sockets[0].getsockname()[1]
 
     async def _close_ws(self) -> None:
-        self._ws_server.close(close_connections=True)
-        await self._ws_server.wait_closed()
+        servers = [s for s in (self._ws_server, self._wss_server) if s is not None]
+        for server in servers:
+            server.close(close_connections=True)
+        for server in servers:
+            await server.wait_closed()
+        self._wss_server = None
 
     def _ws_event(self, conn: _Connection, route_key: str, event_type: str, **extra: Any) -> dict[str, Any]:
         ws = self.state.ws
@@ -1028,6 +1058,13 @@ class LocalGateway:
         self._http_thread = threading.Thread(target=self._http_server.serve_forever, name="gateway-http",
                                              daemon=True)
         self._http_thread.start()
+        if self.tls is not None:
+            self._https_server = _TlsHttpServer(("127.0.0.1", 0), Handler, self.tls)
+            self._https_server.daemon_threads = True
+            self.https_port = self._https_server.server_address[1]
+            self._https_thread = threading.Thread(target=self._https_server.serve_forever,
+                                                  name="gateway-https", daemon=True)
+            self._https_thread.start()
 
     def _http_request(self, method: str, target: str, headers: Any,
                       body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
@@ -1122,6 +1159,28 @@ class LocalGateway:
             return response.status, kept, payload
         finally:
             connection.close()
+
+
+class _TlsHttpServer(ThreadingHTTPServer):
+    """HTTPS: each accepted connection does its TLS handshake in its own request thread,
+    so a slow or failing client cannot stall the accept loop."""
+
+    def __init__(self, address: tuple[str, int], handler: Any, context: ssl.SSLContext) -> None:
+        self.context = context
+        super().__init__(address, handler)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        assert isinstance(request, socket.socket)
+        request.settimeout(60)
+        try:
+            wrapped = self.context.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):  # a client that refuses the certificate, or goes away
+            return
+        try:
+            super().finish_request(wrapped, client_address)
+        finally:
+            # Wrapping detached the plain socket, so shutdown_request() only sees a closed one.
+            wrapped.close()
 
 
 def _json_response(status: int, payload: Any) -> tuple[int, list[tuple[str, str]], bytes]:
@@ -1235,10 +1294,11 @@ def _http_response(result: Any, payload_format_version: str) -> tuple[int, list[
 
 @contextmanager
 def serve_deployed(client: Callable[[str], Any], moto_endpoint: str, *, api_ids: Iterable[str] | None = None,
-                   ws_stage: str | None = None, node_modules: Path | None = None) -> Iterator[LocalGateway]:
+                   ws_stage: str | None = None, node_modules: Path | None = None,
+                   tls: ssl.SSLContext | None = None) -> Iterator[LocalGateway]:
     """Read what is deployed and serve it; the gateway is stopped on exit."""
     state = read_deployed_state(client, api_ids=api_ids, ws_stage=ws_stage)
-    with LocalGateway(state, moto_endpoint=moto_endpoint, node_modules=node_modules) as gateway:
+    with LocalGateway(state, moto_endpoint=moto_endpoint, node_modules=node_modules, tls=tls) as gateway:
         yield gateway
 
 
