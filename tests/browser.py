@@ -167,8 +167,11 @@ class Page:
         """Poll a JavaScript expression until it is truthy; its value (TimeoutError otherwise)."""
         deadline = time.monotonic() + timeout
         while True:
-            value = self.evaluate(expression)
-            if value:
+            try:
+                value = self.evaluate(expression)
+            except CdpError as exc:  # e.g. the context went away as a navigation committed
+                value = exc
+            if value and not isinstance(value, CdpError):
                 return value
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{expression!r} still {value!r} after {timeout} s; {self.problems()}")

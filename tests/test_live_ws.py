@@ -285,8 +285,8 @@ def test_echo_page_in_headless_chromium_echoes_what_is_typed_over_the_deployed_w
                   spki_pins=[live_echo.certificate.spki_sha256]) as browser:
         page = browser.page()
         page.navigate(http_url)
-        page.wait_for("document.readyState === 'complete'", REPLY_TIMEOUT)
-        assert page.evaluate("location.href") == http_url, page.problems()
+        page.wait_for(f"location.href === {json.dumps(http_url)} && document.readyState === 'complete'",
+                      REPLY_TIMEOUT)
         assert page.evaluate("window.WS_URL") == ws_url, page.problems()
         # The module script came from the static route (the deployed bucket object).
         loaded = page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
@@ -438,8 +438,8 @@ def test_browser_reaches_the_stand_in_by_api_hostname_and_trusts_only_the_pinned
         with Chromium(tmp_path / "pinned", host_rules=rules, spki_pins=[certificate.spki_sha256]) as browser:
             page = browser.page()
             page.navigate(url)
-            body = page.wait_for("document.readyState === 'complete' && document.body.innerText",
-                                 REPLY_TIMEOUT)
+            body = page.wait_for(f"location.href === {json.dumps(url)} && document.readyState === 'complete'"
+                                 " && document.body.innerText", REPLY_TIMEOUT)
             assert json.loads(body) == {"route": "GET /things/{id}", "params": {"id": "42"}}, page.problems()
             opened = page.evaluate(f"""new Promise((resolve) => {{
                 const ws = new WebSocket('{state.ws.endpoint}/staging')
