@@ -68,7 +68,7 @@ class Function:
     """
 
     name: str
-    kind: str  # "http" | "ws"
+    kind: str  # "http" | "ws" | "scheduled" | "events" | "queues" | "tables-streams"
     src: str  # handler dir relative to the project dir, posix separators: "src/http/get-index"
     config: FunctionConfig
     route: str  # the route it serves: "get /things/:id" (HTTP) or "connect" / "join" (WebSocket)
@@ -99,6 +99,36 @@ class WsRoute:
     route_key: str  # "$connect", "$disconnect", "$default", "join"
     src: str  # "src/ws/connect" (or a legacy Architect 5 dir such as "src/ws/ws-connect")
     function: str  # Function.name serving this route
+
+
+@dataclass(frozen=True)
+class TableIndex:
+    """One `@tables-indexes` entry: a global secondary index of its table."""
+
+    name: str  # IndexName: as written (`name byEmail`), else Architect's `<pk>[-<sk>]-index`
+    partition_key: str
+    partition_key_type: str  # "String" | "Number"
+    sort_key: str | None
+    sort_key_type: str | None
+    projection: str = "ALL"  # "ALL" | "KEYS_ONLY" | "INCLUDE"
+    projection_attributes: tuple[str, ...] = ()  # non-key attributes when projection is INCLUDE
+
+
+@dataclass(frozen=True)
+class Table:
+    """One `@tables` entry, with its `@tables-indexes` (in manifest order, as Architect adds them)."""
+
+    name: str  # the logical name as written: the service-discovery key `/<stack>/tables/<name>`
+    partition_key: str
+    partition_key_type: str  # "String" | "Number"
+    sort_key: str | None
+    sort_key_type: str | None
+    ttl: str | None = None  # the attribute written `<attr> TTL`
+    # A stream (NEW_AND_OLD_IMAGES): `stream true`, or a @tables-streams entry for this table.
+    stream: bool = False
+    encrypt: bool | str = False  # `encrypt true`: AWS managed KMS key; a string: that KMS key
+    pitr: bool = False  # `pitr true` / `PITR true` / `PointInTimeRecovery true`
+    indexes: tuple[TableIndex, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -146,6 +176,7 @@ class App:
     pragmas: Mapping[str, Any]  # every pragma as parsed, in Architect's JSON shape
     uncompiled: tuple[str, ...]  # pragmas present that arc2tf does not compile to Terraform yet
     warnings: tuple[ArcWarning, ...] = ()
+    tables: tuple[Table, ...] = ()  # @tables, sorted by name
 
     def function(self, name: str) -> Function:
         for fn in self.functions:
