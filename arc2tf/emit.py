@@ -25,7 +25,7 @@ import jinja2
 
 from arc2tf import hcl
 from arc2tf.errors import KIND_BUILD, ArcError, ArcErrors, ArcWarning
-from arc2tf.ir import DEPLOY_ENVIRONMENTS, App, Function
+from arc2tf.ir import DEPLOY_ENVIRONMENTS, App, Function, Table
 from arc2tf.resources import templates_dir
 
 # Files users own: arc2tf writes them when they are missing and never overwrites
@@ -45,6 +45,7 @@ LOCAL_FILES = tuple(f"{env}/{ENV_VALUES_FILE}" for env in DEPLOY_ENVIRONMENTS)
 MAX_LAMBDA_NAME = 64
 MAX_BUCKET_PREFIX = 37  # aws_s3_bucket.bucket_prefix
 MAX_LAMBDA_DESCRIPTION = 256
+MAX_TABLE_NAME = 255  # DynamoDB: 3 to 255 of [a-zA-Z0-9_.-]
 MAX_ENV_BYTES = 4096  # all of a function's environment variables, keys and values
 HTTP_ROUTE_QUOTA = 300  # default routes per HTTP API (a raisable quota)
 IAM_ROLE_QUOTA = 1000  # default IAM roles per account (arc2tf creates one per function and environment)
@@ -256,6 +257,73 @@ def _ws_routes(app: App) -> dict[str, dict[str, str]]:
     return {r.route_key: {"function": r.function} for r in sorted(app.ws or (), key=lambda r: r.route_key)}
 
 
+_DYNAMO_TYPES = {"String": "S", "Number": "N"}
+_TABLE_NAME_CHARS = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def _tables(app: App, app_part: str) -> tuple[dict[str, dict[str, Any]], list[ArcError]]:
+    """The view of @tables, keyed by table name: physical name segment, keys, indexes, settings.
+
+    Physical names are `<app>-<env>-<table>` (Architect lets CloudFormation make them up; a
+    deterministic name is stable across rebuilds and readable in the console). Characters
+    DynamoDB rejects (a `/` in the name) become `-`; a name too long is shortened with a hash.
+    """
+    errors: list[ArcError] = []
+    budget = MAX_TABLE_NAME - len(app_part) - len(_LONGEST_ENV) - 2
+    tables: dict[str, dict[str, Any]] = {}
+    seen: dict[str, str] = {}
+    for table in app.tables:
+        part = shorten(_TABLE_NAME_CHARS.sub("-", table.name), budget)
+        if part in seen:
+            errors.append(ArcError(KIND_BUILD, f"@tables {seen[part]} and {table.name} map to the same"
+                                   " DynamoDB table name", file=app.manifest,
+                                   hint="rename one of the tables"))
+        seen[part] = table.name
+        tables[table.name] = _table_view(app, table, part, errors)
+    return dict(sorted(tables.items())), errors
+
+
+def _table_view(app: App, table: Table, part: str, errors: list[ArcError]) -> dict[str, Any]:
+    # Attribute definitions: the table's keys, then each index's new ones (package's dedupe: the
+    # first definition of an attribute wins).
+    attributes: dict[str, str] = {}
+
+    def define(name: str | None, kind: str | None) -> None:
+        if name is not None and kind is not None:
+            attributes.setdefault(name, _DYNAMO_TYPES.get(kind, "S"))
+
+    define(table.partition_key, table.partition_key_type)
+    define(table.sort_key, table.sort_key_type)
+    indexes: dict[str, dict[str, Any]] = {}
+    for index in table.indexes:
+        define(index.partition_key, index.partition_key_type)
+        define(index.sort_key, index.sort_key_type)
+        if index.name in indexes:
+            errors.append(ArcError(KIND_BUILD, f"@tables-indexes {table.name} has two indexes named"
+                                   f" {index.name!r}", file=app.manifest,
+                                   hint="give one of them another `name`"))
+        indexes[index.name] = {
+            "hash_key": index.partition_key,
+            "range_key": index.sort_key,
+            "projection_type": index.projection,
+            "non_key_attributes": (
+                list(index.projection_attributes) if index.projection == "INCLUDE" else None
+            ),
+        }
+    return {
+        "name_part": part,
+        "hash_key": table.partition_key,
+        "range_key": table.sort_key,
+        "attributes": dict(sorted(attributes.items())),
+        "ttl_attribute": table.ttl,
+        "stream": table.stream,
+        "encrypt": table.encrypt is not False,
+        "kms_key_arn": table.encrypt if isinstance(table.encrypt, str) else None,
+        "pitr": table.pitr,
+        "indexes": dict(sorted(indexes.items())),
+    }
+
+
 def _policy_arn(policy: str) -> str:
     return policy if policy.startswith("arn:") else f"arn:aws:iam::aws:policy/{policy}"
 
@@ -304,6 +372,8 @@ def _root_static_dir(app: App, options: EmitOptions) -> str | None:
 
 def _view(app: App, options: EmitOptions) -> tuple[dict[str, Any], list[ArcError]]:
     names, errors = _names(app)
+    tables, table_errors = _tables(app, names.app_part)
+    errors += table_errors
     functions = [_function_view(app, fn, names.function_parts[fn.name]) for fn in app.functions]
     static = app.static
     pinned = {env: getattr(static, env) for env in DEPLOY_ENVIRONMENTS} if static else {}
@@ -376,6 +446,8 @@ def _view(app: App, options: EmitOptions) -> tuple[dict[str, Any], list[ArcError
         "root_static_dir": _root_static_dir(app, options),
         "content_types": CONTENT_TYPES,
         "backend": options.backend,
+        "tables": tables,
+        "stream_tables": sorted(name for name, t in tables.items() if t["stream"]),
     }
     return view, errors
 
@@ -407,6 +479,7 @@ _MODULE_FILES = (
     ("http.tf", "http"),
     ("ws.tf", "ws"),
     ("static.tf", "static"),
+    ("tables.tf", "tables"),
     ("outputs.tf", None),
 )
 _ROOT_FILES = ("main.tf", "variables.tf", "outputs.tf", "terraform.tfvars")

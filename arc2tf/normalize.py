@@ -56,6 +56,8 @@ from arc2tf.ir import (
     FunctionConfig,
     HttpRoute,
     StaticSite,
+    Table,
+    TableIndex,
     WsRoute,
 )
 from arc2tf.manifest import Item, Manifest, Pragma, Project
@@ -108,7 +110,7 @@ ARCHITECTURES = ("arm64", "x86_64")
 # Pragmas whose entries are Lambdas (inventory's `lambdas` list).
 LAMBDA_PRAGMAS = ("events", "http", "queues", "scheduled", "tables-streams", "ws")
 # Pragmas arc2tf turns into Terraform; every other pragma present is listed in App.uncompiled.
-COMPILED_PRAGMAS = frozenset({"app", "aws", "http", "ws", "static"})
+COMPILED_PRAGMAS = frozenset({"app", "aws", "http", "ws", "static", "tables", "tables-indexes"})
 ENV_VAR_NAME = re.compile(r"^[a-zA-Z0-9_]+$")
 LOOSE_NAME = re.compile(r"^[a-z][a-zA-Z0-9\-_]+$")
 VERY_LOOSE_NAME = re.compile(r"^[a-zA-Z0-9/\-._]*$")
@@ -464,7 +466,7 @@ class _Normalizer:
         self.validate_paths(lambdas)
         self.stage(KIND_FILE_PATH)
 
-        return self.build_app(app_name, aws, static, env, lambdas)
+        return self.build_app(app_name, aws, static, env, lambdas, tables, indexes)
 
     # -- @plugins / @macros --------------------------------------------------
 
@@ -1911,6 +1913,8 @@ class _Normalizer:
         static: Any,
         env: dict[str, dict[str, str] | None] | None,
         lambdas: dict[str, list[_Lambda]],
+        tables: list[dict[str, Any]] | None = None,
+        indexes: list[dict[str, Any]] | None = None,
     ) -> App:
         assert app_name is not None  # a missing @app is a validation error above
         taken: set[str] = set()
@@ -1996,7 +2000,10 @@ class _Normalizer:
             ),
         )
 
-        uncompiled = tuple(sorted(p for p in self.arc if p not in COMPILED_PRAGMAS))
+        present = set(self.arc)
+        if lambdas.get("tables-streams"):
+            present.add("tables-streams")  # `stream true` under @tables declares a stream function too
+        uncompiled = tuple(sorted(p for p in present if p not in COMPILED_PRAGMAS))
         if uncompiled:
             listed = ", ".join("@" + p for p in uncompiled)
             first = self.pragma_pos.get(uncompiled[0])
@@ -2031,6 +2038,7 @@ class _Normalizer:
             pragmas=MappingProxyType(self.manifest.to_json()),
             uncompiled=uncompiled,
             warnings=tuple(self.warnings),
+            tables=_build_tables(tables or [], indexes or [], lambdas.get("tables-streams", [])),
         )
 
     def function(
@@ -2254,6 +2262,15 @@ def _parse_table(value: Any, index: bool) -> dict[str, Any] | None:
     if index:
         t.update(indexName=None, projectionType="ALL", projectionAttributes=None)
     entries = body.items() if isinstance(body, dict) else []
+    if not index:
+        # inventory's other table settings (its checks are independent `if`s, not an else-chain)
+        t["_settings"] = {
+            "stream": next((v for k, v in entries if k == "stream"), None),
+            "ttl": next((k for k, v in reversed(list(entries)) if v in ("TTL", "ttl")), None),
+            "encrypt": next((v for k, v in entries if k == "encrypt"), None),
+            "pitr": next((v for k, v in reversed(list(entries)) if k in ("PITR", "pitr")), None),
+            "PointInTimeRecovery": next((v for k, v in entries if k == "PointInTimeRecovery"), None),
+        }
     for key, val in entries:
         is_sort = isinstance(val, str) and val.lower() in ("**", "**string", "**number")
         is_primary = isinstance(val, str) and val.lower() in ("*", "*string", "*number")
@@ -2276,6 +2293,59 @@ def _parse_table(value: Any, index: bool) -> dict[str, Any] | None:
                 t["projectionType"] = "INCLUDE"
                 t["projectionAttributes"] = val if isinstance(val, list) else [val]
     return t
+
+
+def _key_type(value: Any) -> str | None:
+    return _js_str(value) if value is not None else None
+
+
+def _build_tables(
+    tables: list[dict[str, Any]], indexes: list[dict[str, Any]], streams: list[_Lambda]
+) -> tuple[Table, ...]:
+    """The IR tables (validated above): settings as package reads them, indexes as it names them."""
+    streamed = {lam.table for lam in streams}
+    built = []
+    for t in tables:
+        name = _js_str(t["name"])
+        settings = t["_settings"]
+        encrypt = settings["encrypt"]
+        own = [i for i in indexes if _js_str(i["name"]) == name]
+        built.append(
+            Table(
+                name=name,
+                partition_key=_js_str(t["partitionKey"]),
+                partition_key_type=_js_str(t["partitionKeyType"]),
+                sort_key=_js_str(t["sortKey"]) if _truthy(t["sortKey"]) else None,
+                sort_key_type=_key_type(t["sortKeyType"]) if _truthy(t["sortKey"]) else None,
+                ttl=_js_str(settings["ttl"]) if settings["ttl"] is not None else None,
+                # inventory turns `stream true` and @tables-streams entries into stream functions;
+                # package enables the table's stream for any of them.
+                stream=_truthy(settings["stream"]) or name in streamed,
+                encrypt=encrypt if encrypt is True else (_js_str(encrypt) if _truthy(encrypt) else False),
+                pitr=_truthy(settings["pitr"]) or _truthy(settings["PointInTimeRecovery"]),
+                indexes=tuple(_build_index(i) for i in own),
+            )
+        )
+    return tuple(sorted(built, key=_BY_NAME))
+
+
+def _build_index(index: dict[str, Any]) -> TableIndex:
+    pk, sk = _js_str(index["partitionKey"]), index["sortKey"]
+    sort_key = _js_str(sk) if _truthy(sk) else None
+    name = index["indexName"]
+    if not (isinstance(name, str) and name):
+        # package's getGsiName when no `name` is written
+        name = f"{pk}{'-' + sort_key if sort_key else ''}-index"
+    attributes = index["projectionAttributes"] or []
+    return TableIndex(
+        name=name,
+        partition_key=pk,
+        partition_key_type=_js_str(index["partitionKeyType"]),
+        sort_key=sort_key,
+        sort_key_type=_key_type(index["sortKeyType"]) if sort_key else None,
+        projection=index["projectionType"],
+        projection_attributes=tuple(_js_str(a) for a in attributes),
+    )
 
 
 def _bad_memory(v: Any) -> bool:

@@ -23,13 +23,15 @@ from tests.ir_fixtures import REPO, synthetic_apps
 
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden" / "terraform"
 EXAMPLES = REPO / "examples"
+# Test projects for pragmas the examples lack (@tables, @scheduled, @events, @queues, ...).
+PROJECTS = Path(__file__).resolve().parent / "projects"
 
 
-def _example(name: str) -> Callable[[], App]:
+def _example(name: str, base: Path = EXAMPLES) -> Callable[[], App]:
     def load() -> App:
         from arc2tf.normalize import load_app
 
-        return load_app(EXAMPLES / name)
+        return load_app(base / name)
 
     return load
 
@@ -39,6 +41,9 @@ def golden_cases() -> dict[str, Callable[[], App]]:
     cases: dict[str, Callable[[], App]] = {
         f"example-{d.name}": _example(d.name) for d in sorted(EXAMPLES.iterdir()) if d.is_dir()
     }
+    for d in sorted(PROJECTS.iterdir()):
+        if d.is_dir():
+            cases[f"project-{d.name}"] = _example(d.name, PROJECTS)
     for name, app in synthetic_apps().items():
         cases[name] = lambda app=app: app
     return cases

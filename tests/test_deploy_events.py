@@ -1,0 +1,139 @@
+"""Deploy tests/projects/events-app (@tables, @tables-indexes, ...) to the extended moto server.
+
+One apply of one app using the event pragmas arc2tf compiles; then boto3 reads back
+what moto holds and compares it with the IR: tables (keys, attribute types, GSIs,
+TTL, streams, point-in-time recovery, encryption), the service-discovery SSM
+parameters, and each function role's grants (this app's resources only). The plan
+right after the apply is empty, and destroy removes everything.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from arc2tf.ir import App, Table
+from tests.moto_server import MOTO_ACCOUNT_ID, MotoDeploy
+from tests.test_deploy import ENV, REGION, ROOT, Deployed, arc2tf_build, check_least_privilege
+
+pytestmark = [pytest.mark.terraform, pytest.mark.deploy]
+
+PROJECT = Path(__file__).resolve().parent / "projects" / "events-app"
+DYNAMO_TYPES = {"String": "S", "Number": "N"}
+TABLE_ACTIONS = sorted(
+    f"dynamodb:{a}" for a in ("BatchGetItem", "BatchWriteItem", "ConditionCheckItem", "DeleteItem",
+                              "DescribeTable", "GetItem", "PutItem", "Query", "Scan", "UpdateItem"))
+STREAM_ACTIONS = sorted(f"dynamodb:{a}" for a in ("DescribeStream", "GetRecords", "GetShardIterator",
+                                                  "ListStreams"))
+
+
+def physical(app: App, name: str) -> str:
+    return f"{app.name}-{ENV}-{name}"
+
+
+def key_schema(partition: str, sort: str | None) -> list[dict]:
+    schema = [{"AttributeName": partition, "KeyType": "HASH"}]
+    return schema + ([{"AttributeName": sort, "KeyType": "RANGE"}] if sort else [])
+
+
+def check_table(dynamodb, app: App, table: Table) -> dict:
+    described = dynamodb.describe_table(TableName=physical(app, table.name))["Table"]
+    assert described["KeySchema"] == key_schema(table.partition_key, table.sort_key)
+    expected_attributes = {table.partition_key: DYNAMO_TYPES[table.partition_key_type]}
+    if table.sort_key:
+        expected_attributes[table.sort_key] = DYNAMO_TYPES[table.sort_key_type]
+    for index in table.indexes:
+        expected_attributes.setdefault(index.partition_key, DYNAMO_TYPES[index.partition_key_type])
+        if index.sort_key:
+            expected_attributes.setdefault(index.sort_key, DYNAMO_TYPES[index.sort_key_type])
+    assert {a["AttributeName"]: a["AttributeType"] for a in described["AttributeDefinitions"]} \
+        == expected_attributes
+    assert described["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+
+    indexes = {i["IndexName"]: i for i in described.get("GlobalSecondaryIndexes", [])}
+    assert sorted(indexes) == sorted(i.name for i in table.indexes)
+    for index in table.indexes:
+        got = indexes[index.name]
+        assert got["KeySchema"] == key_schema(index.partition_key, index.sort_key)
+        projection = {"ProjectionType": index.projection}
+        if index.projection_attributes:
+            projection["NonKeyAttributes"] = list(index.projection_attributes)
+        assert got["Projection"] == projection, index
+
+    stream = described.get("StreamSpecification", {})
+    if table.stream:
+        assert stream == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+        assert described["LatestStreamArn"].startswith(described["TableArn"] + "/stream/")
+    else:
+        assert not stream.get("StreamEnabled")
+
+    ttl = dynamodb.describe_time_to_live(TableName=described["TableName"])["TimeToLiveDescription"]
+    if table.ttl:
+        assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": table.ttl}
+    else:
+        assert ttl["TimeToLiveStatus"] == "DISABLED"
+    backups = dynamodb.describe_continuous_backups(TableName=described["TableName"])
+    pitr = backups["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
+    assert pitr["PointInTimeRecoveryStatus"] == ("ENABLED" if table.pitr else "DISABLED")
+    sse = described.get("SSEDescription")
+    if table.encrypt:
+        assert sse and sse["Status"] == "ENABLED" and sse["SSEType"] == "KMS", sse
+    else:
+        assert not sse or sse.get("Status") != "ENABLED", sse
+    return described
+
+
+def test_events_app_deploys_as_the_ir_says(moto_deploy: MotoDeploy, tmp_path: Path) -> None:
+    from arc2tf.normalize import load_app
+
+    project = tmp_path / "events-app"
+    shutil.copytree(PROJECT, project, ignore=shutil.ignore_patterns("terraform"))
+    arc2tf_build(project)
+    app = load_app(project)
+    assert app.tables
+
+    moto_deploy.sync(project, ROOT)
+    moto_deploy.apply()
+    deployed = Deployed(moto_deploy)
+    stack = deployed.outputs["stack_name"]
+    dynamodb = moto_deploy.server.client("dynamodb", REGION)
+
+    # --- tables: exactly the app's, each as its @tables / @tables-indexes entries say ---
+    assert sorted(dynamodb.list_tables()["TableNames"]) == sorted(physical(app, t.name) for t in app.tables)
+    described = {t.name: check_table(dynamodb, app, t) for t in app.tables}
+
+    # --- service discovery: /<stack>/tables/<name> names the physical table ---
+    params = {p["Name"]: p["Value"] for p in
+              deployed.ssm.get_parameters_by_path(Path=f"/{stack}/tables", Recursive=True)["Parameters"]}
+    assert params == {f"/{stack}/tables/{t.name}": physical(app, t.name) for t in app.tables}
+
+    # --- every function may use this app's tables, their indexes and streams; nothing else ---
+    table_arns = sorted(d["TableArn"] for d in described.values())
+    expected_tables = sorted(table_arns + [f"{arn}/index/*" for arn in table_arns])
+    expected_streams = sorted(f"{described[t.name]['TableArn']}/stream/*" for t in app.tables if t.stream)
+    arn = f"{REGION}:{MOTO_ACCOUNT_ID}"
+    for fn in app.functions:
+        role_name = deployed.function(fn.name)["Configuration"]["Role"].rsplit("/", 1)[1]
+        document = deployed.iam.get_role_policy(
+            RoleName=role_name, PolicyName="arc2tf-tables")["PolicyDocument"]
+        statements = {s["Sid"]: s for s in document["Statement"]}
+        assert sorted(statements["ReadWriteOwnTables"]["Action"]) == TABLE_ACTIONS
+        assert sorted(statements["ReadWriteOwnTables"]["Resource"]) == expected_tables
+        assert sorted(statements["ReadOwnTableStreams"]["Action"]) == STREAM_ACTIONS
+        assert sorted(statements["ReadOwnTableStreams"]["Resource"]) == expected_streams
+        allowed = {"logs": (f"arn:aws:logs:{arn}:log-group:/aws/lambda/{physical(app, fn.name)}",),
+                   "ssm": (f"arn:aws:ssm:{arn}:parameter/{stack}",),
+                   "dynamodb": tuple(table_arns)}
+        if deployed.outputs.get("static_bucket"):  # @http brings Architect's static bucket
+            allowed["s3"] = (f"arn:aws:s3:::{deployed.outputs['static_bucket']}",)
+        check_least_privilege(deployed.role_policy_documents(role_name), fn.name, allowed)
+
+    code, plan = moto_deploy.plan_exit_code()
+    assert code == 0, f"plan right after apply is not empty:\n{plan}"
+
+    moto_deploy.destroy("-refresh=false")
+    assert moto_deploy.state_addresses() == []
+    assert dynamodb.list_tables()["TableNames"] == []
+    print("terraform timings:", [(c, round(t, 1)) for c, t in moto_deploy.tf.timings])

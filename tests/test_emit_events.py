@@ -1,0 +1,159 @@
+"""@tables / @tables-indexes (and the other event pragmas as they are compiled): IR and Terraform.
+
+The project is tests/projects/events-app (also a golden case, `project-events-app`).
+The Terraform is read back with python-hcl2, so these tests check what the emitted
+resources say, not how the text looks; `terraform validate` with the real provider
+checks that the provider accepts it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from arc2tf.emit import render_terraform
+from arc2tf.errors import ArcErrors
+from arc2tf.ir import App
+from arc2tf.normalize import load_app
+from tests.test_emit import parse
+from tests.tfharness import Terraform, terraform_or_skip
+
+PROJECT = Path(__file__).resolve().parent / "projects" / "events-app"
+
+
+@pytest.fixture(scope="module")
+def app() -> App:
+    return load_app(PROJECT)
+
+
+def _module(files: dict[str, str], name: str) -> dict:
+    (path,) = [p for p in files if p.startswith("modules/") and p.endswith(f"/{name}")]
+    return parse(files[path])
+
+
+def _project(tmp_path: Path, arc: str) -> Path:
+    (tmp_path / "app.arc").write_text(arc)
+    return tmp_path
+
+
+def test_tables_in_the_ir_have_architects_settings(app: App) -> None:
+    tables = {t.name: t for t in app.tables}
+    assert sorted(tables) == ["accounts", "notes"]
+    notes = tables["notes"]
+    assert (notes.partition_key, notes.partition_key_type, notes.sort_key, notes.sort_key_type) == (
+        "owner", "String", "created", "Number")
+    assert (notes.ttl, notes.stream, notes.encrypt, notes.pitr) == ("expires", True, True, True)
+    (by_status,) = notes.indexes
+    assert (by_status.name, by_status.partition_key, by_status.sort_key) == ("byStatus", "status", "created")
+    assert (by_status.projection, by_status.projection_attributes) == ("INCLUDE", ("title", "owner"))
+    accounts = tables["accounts"]
+    assert (accounts.sort_key, accounts.ttl, accounts.stream, accounts.encrypt, accounts.pitr) == (
+        None, None, False, False, False)
+    (email,) = accounts.indexes
+    # Unnamed: package's getGsiName, `<partition key>[-<sort key>]-index`.
+    assert (email.name, email.projection, email.projection_attributes) == ("email-index", "KEYS_ONLY", ())
+    assert "tables" not in app.uncompiled and "tables-indexes" not in app.uncompiled
+
+
+def test_table_settings_spelled_every_way_inventory_reads_them(tmp_path: Path) -> None:
+    arc = """@app
+spell
+
+@tables
+aaa
+  pk *Number
+  sk **
+  ttl ttl
+  PointInTimeRecovery true
+  encrypt arn:aws:kms:us-west-2:123456789012:key/abc
+bbb
+  pk *
+  PITR true
+  stream false
+
+@tables-indexes
+aaa
+  sk *String
+  pk **Number
+"""
+    built = load_app(_project(tmp_path, arc))
+    a, b = built.tables
+    assert (a.partition_key_type, a.sort_key_type, a.ttl, a.pitr) == ("Number", "String", "ttl", True)
+    assert a.encrypt == "arn:aws:kms:us-west-2:123456789012:key/abc"
+    assert a.indexes[0].name == "sk-pk-index"
+    assert (b.partition_key_type, b.pitr, b.stream, b.encrypt) == ("String", True, False, False)
+    assert built.uncompiled == ()
+
+
+def test_tables_streams_entry_turns_its_tables_stream_on(tmp_path: Path) -> None:
+    arc = "@app\nstreamy\n\n@tables\nthings\n  id *String\n\n@tables-streams\nthings\n"
+    (things,) = load_app(_project(tmp_path, arc)).tables
+    assert things.stream is True
+
+
+def test_table_resources_say_what_the_ir_says(app: App) -> None:
+    files = render_terraform(app)
+    tf = _module(files, "tables.tf")
+    tables = tf["locals"][0]["tables"]
+    assert sorted(tables) == ["accounts", "notes"]
+    notes = tables["notes"]
+    assert notes["attributes"] == {"created": "N", "owner": "S", "status": "S"}
+    assert (notes["hash_key"], notes["range_key"], notes["ttl_attribute"]) == ("owner", "created", "expires")
+    assert (notes["stream"], notes["encrypt"], notes["pitr"]) == (True, True, True)
+    assert notes["kms_key_arn"] is None
+    assert notes["indexes"]["byStatus"]["non_key_attributes"] == ["title", "owner"]
+    assert tables["accounts"]["attributes"] == {"email": "S", "id": "S"}
+    assert tables["accounts"]["indexes"]["email-index"]["projection_type"] == "KEYS_ONLY"
+    resource = tf["resource"][0]["aws_dynamodb_table"]["table"]
+    assert resource["billing_mode"] == "PAY_PER_REQUEST"
+    assert resource["stream_view_type"] == '${each.value.stream ? "NEW_AND_OLD_IMAGES" : null}'
+    ssm = tf["resource"][1]["aws_ssm_parameter"]["table"]
+    assert ssm["name"] == "/${local.stack_name}/tables/${each.key}"
+    iam = _module(files, "iam.tf")
+    policies = {k: v for r in iam["resource"] for t, rs in r.items() if t == "aws_iam_role_policy"
+                for k, v in rs.items()}
+    assert policies["tables"]["name"] == "arc2tf-tables"
+    outputs = {k for o in _module(files, "outputs.tf")["output"] for k in o}
+    assert "tables" in outputs
+
+
+def test_apps_without_tables_get_no_tables_file_or_output(tmp_path: Path) -> None:
+    files = render_terraform(load_app(_project(tmp_path, "@app\nplain\n\n@http\nget /\n")))
+    assert not [p for p in files if p.endswith("/tables.tf")]
+    assert "arc2tf-tables" not in "".join(files.values())
+    assert 'output "tables"' not in "".join(files.values())
+
+
+def test_table_names_dynamodb_rejects_are_mapped_and_collisions_are_build_errors(tmp_path: Path) -> None:
+    arc = "@app\nnames\n\n@tables\nteam/members\n  id *String\nteam-members\n  id *String\n"
+    with pytest.raises(ArcErrors, match="map to the same DynamoDB table name"):
+        render_terraform(load_app(_project(tmp_path, arc)))
+    arc = "@app\nnames\n\n@tables\nteam/members\n  id *String\n"
+    tf = _module(render_terraform(load_app(_project(tmp_path, arc))), "tables.tf")
+    assert tf["locals"][0]["tables"]["team/members"]["name_part"] == "team-members"
+
+
+def test_two_indexes_of_one_name_are_a_build_error(tmp_path: Path) -> None:
+    arc = ("@app\nidx\n\n@tables\nttt\n  id *String\n\n@tables-indexes\nttt\n  a *String\n  name same\n"
+           "ttt\n  b *String\n  name same\n")
+    with pytest.raises(ArcErrors, match="two indexes named 'same'"):
+        render_terraform(load_app(_project(tmp_path, arc)))
+
+
+@pytest.mark.terraform
+def test_events_app_validates_with_the_real_provider(
+    app: App, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    tf: Terraform = terraform_or_skip(tmp_path_factory.mktemp("terraform"))
+    out = tmp_path_factory.mktemp("events-app") / "terraform"
+    for rel, text in render_terraform(app).items():
+        path = out / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    tf.fmt_check(out)
+    for environment in ("staging", "production"):
+        tf.init(out / environment)
+        assert tf.validate(out / environment)["error_count"] == 0
+    shutil.rmtree(out)
