@@ -132,6 +132,48 @@ class Table:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """One `@scheduled` entry: an EventBridge schedule invoking its function."""
+
+    name: str  # as written: "nightly"
+    expression: str  # "rate(1 day)" | "cron(0 12 * * ? *)", as Architect writes ScheduleExpression
+    timezone: str | None  # IANA name (`timezone America/New_York`); None: UTC
+    src: str  # "src/scheduled/nightly"
+    function: str  # Function.name
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One `@events` entry: an SNS topic with its function subscribed."""
+
+    name: str  # as written; the service-discovery key `/<stack>/events/<name>`
+    src: str  # "src/events/<name>"
+    function: str
+
+
+@dataclass(frozen=True)
+class Queue:
+    """One `@queues` entry: an SQS queue its function consumes."""
+
+    name: str  # as written; the service-discovery key `/<stack>/queues/<name>`
+    src: str  # "src/queues/<name>"
+    function: str
+    fifo: bool = True  # Architect's default: FIFO with content-based deduplication
+    batch_size: int = 1
+    batch_window: int = 0  # seconds (MaximumBatchingWindowInSeconds)
+
+
+@dataclass(frozen=True)
+class TableStream:
+    """One stream function: a `@tables-streams` entry, or a `stream true` table's function."""
+
+    name: str  # the entry's name (by default the table's)
+    table: str  # Table.name whose stream it reads
+    src: str  # "src/tables-streams/<name>"
+    function: str
+
+
+@dataclass(frozen=True)
 class StaticSite:
     folder: str = "public"
     fingerprint: bool | str | None = None  # True, "external", or None
@@ -177,6 +219,10 @@ class App:
     uncompiled: tuple[str, ...]  # pragmas present that arc2tf does not compile to Terraform yet
     warnings: tuple[ArcWarning, ...] = ()
     tables: tuple[Table, ...] = ()  # @tables, sorted by name
+    scheduled: tuple[Schedule, ...] = ()  # sorted by name
+    events: tuple[Topic, ...] = ()  # sorted by name
+    queues: tuple[Queue, ...] = ()  # sorted by name
+    table_streams: tuple[TableStream, ...] = ()  # sorted by name
 
     def function(self, name: str) -> Function:
         for fn in self.functions:
