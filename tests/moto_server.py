@@ -66,7 +66,7 @@ MOTO_ACCOUNT_ID = "123456789012"  # moto's default account: what STS answers the
 PROVIDER_ENDPOINT_SERVICES = (
     "acm", "apigateway", "apigatewayv2", "cloudfront", "cloudwatch", "cloudwatchlogs",
     "dynamodb", "events", "iam", "kms", "lambda", "route53", "s3", "secretsmanager",
-    "sns", "sqs", "ssm", "sts",
+    "scheduler", "sns", "sqs", "ssm", "sts",
 )
 
 
