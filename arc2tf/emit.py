@@ -46,6 +46,7 @@ MAX_LAMBDA_NAME = 64
 MAX_BUCKET_PREFIX = 37  # aws_s3_bucket.bucket_prefix
 MAX_LAMBDA_DESCRIPTION = 256
 MAX_TABLE_NAME = 255  # DynamoDB: 3 to 255 of [a-zA-Z0-9_.-]
+MAX_SCHEDULE_NAME = 64  # EventBridge rule and Scheduler schedule names: [.-_A-Za-z0-9]
 MAX_ENV_BYTES = 4096  # all of a function's environment variables, keys and values
 HTTP_ROUTE_QUOTA = 300  # default routes per HTTP API (a raisable quota)
 IAM_ROLE_QUOTA = 1000  # default IAM roles per account (arc2tf creates one per function and environment)
@@ -324,6 +325,36 @@ def _table_view(app: App, table: Table, part: str, errors: list[ArcError]) -> di
     }
 
 
+def _name_parts(app: App, names: list[str], app_part: str, limit: int, label: str,
+                tail: int = 0) -> tuple[dict[str, str], list[ArcError]]:
+    """Name segments after `<app>-<env>-` for the resources of `label` entries, within `limit`
+    characters (`tail` more are appended after the segment): characters AWS rejects become
+    `-`, long ones are shortened with a hash; two entries that end up alike are an error."""
+    errors: list[ArcError] = []
+    budget = limit - len(app_part) - len(_LONGEST_ENV) - 2 - tail
+    parts: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for name in names:
+        part = shorten(_TABLE_NAME_CHARS.sub("-", name), budget)
+        if part in seen:
+            errors.append(ArcError(KIND_BUILD, f"{label} {seen[part]} and {name} map to the same AWS name",
+                                   file=app.manifest, hint="rename one of them"))
+        seen[part] = name
+        parts[name] = part
+    return parts, errors
+
+
+def _schedules(app: App, app_part: str) -> tuple[dict[str, dict[str, Any]], list[ArcError]]:
+    parts, errors = _name_parts(app, [s.name for s in app.scheduled], app_part, MAX_SCHEDULE_NAME,
+                                "@scheduled")
+    view = {
+        s.name: {"name_part": parts[s.name], "function": s.function, "expression": s.expression,
+                 "timezone": s.timezone}
+        for s in app.scheduled
+    }
+    return dict(sorted(view.items())), errors
+
+
 def _policy_arn(policy: str) -> str:
     return policy if policy.startswith("arn:") else f"arn:aws:iam::aws:policy/{policy}"
 
@@ -374,6 +405,8 @@ def _view(app: App, options: EmitOptions) -> tuple[dict[str, Any], list[ArcError
     names, errors = _names(app)
     tables, table_errors = _tables(app, names.app_part)
     errors += table_errors
+    schedules, schedule_errors = _schedules(app, names.app_part)
+    errors += schedule_errors
     functions = [_function_view(app, fn, names.function_parts[fn.name]) for fn in app.functions]
     static = app.static
     pinned = {env: getattr(static, env) for env in DEPLOY_ENVIRONMENTS} if static else {}
@@ -448,6 +481,8 @@ def _view(app: App, options: EmitOptions) -> tuple[dict[str, Any], list[ArcError
         "backend": options.backend,
         "tables": tables,
         "stream_tables": sorted(name for name, t in tables.items() if t["stream"]),
+        "schedules": schedules,
+        "zoned_schedules": any(s["timezone"] for s in schedules.values()),
     }
     return view, errors
 
@@ -480,6 +515,7 @@ _MODULE_FILES = (
     ("ws.tf", "ws"),
     ("static.tf", "static"),
     ("tables.tf", "tables"),
+    ("scheduled.tf", "schedules"),
     ("outputs.tf", None),
 )
 _ROOT_FILES = ("main.tf", "variables.tf", "outputs.tf", "terraform.tfvars")

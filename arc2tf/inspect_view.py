@@ -9,6 +9,7 @@ Lambda, with its route key and execute-api ARN glob), `uncompiled` and `warnings
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
@@ -101,14 +102,15 @@ def render_json(app: App | None, errors: Iterable[ArcError]) -> dict[str, Any]:
                 "name": f.name,
                 "kind": f.kind,
                 "route": f.route,
-                "routeKey": routes[f.name][0],
-                "arnPath": routes[f.name][1],
+                "routeKey": routes.get(f.name, (None, None))[0],
+                "arnPath": routes.get(f.name, (None, None))[1],
                 "src": f.src,
                 "rootHandler": f.root_handler,
                 "config": f.config.to_json(),
             }
             for f in app.functions
         ],
+        **_event_json(app),
         "uncompiled": list(app.uncompiled),
         "warnings": [
             {"message": w.message, "file": w.file, "line": w.line, "column": w.column, "hint": w.hint}
@@ -143,6 +145,8 @@ def render_table(app: App, environment: str | None = None) -> str:
         rows += [(r.name, r.route_key, r.function, r.src) for r in app.ws]
         out += _table(rows)
         out.append("")
+
+    out += _event_sections(app)
 
     if app.functions:
         out.append("Functions")
@@ -210,6 +214,69 @@ def render_table(app: App, environment: str | None = None) -> str:
         out.append("Not compiled yet: " + ", ".join("@" + p for p in app.uncompiled))
         out.append("")
     return "\n".join(out)
+
+
+def _event_json(app: App) -> dict[str, Any]:
+    """The compiled event pragmas, keyed as Architect names them; only those the app has."""
+    found: dict[str, Any] = {}
+    if app.tables:
+        found["tables"] = [dataclasses.asdict(t) for t in app.tables]
+    if app.scheduled:
+        found["scheduled"] = [dataclasses.asdict(s) for s in app.scheduled]
+    if app.events:
+        found["events"] = [dataclasses.asdict(t) for t in app.events]
+    if app.queues:
+        found["queues"] = [dataclasses.asdict(q) for q in app.queues]
+    if app.table_streams:
+        found["tables-streams"] = [dataclasses.asdict(s) for s in app.table_streams]
+    return found
+
+
+def _key(name: str | None, kind: str | None, mark: str) -> str:
+    return f"{name} {mark}{kind}" if name else "-"
+
+
+def _event_sections(app: App) -> list[str]:
+    out: list[str] = []
+    if app.tables:
+        out.append("Tables (DynamoDB)")
+        rows = [("table", "partition key", "sort key", "ttl", "stream", "pitr", "encrypt", "indexes")]
+        for t in app.tables:
+            indexes = ", ".join(
+                f"{i.name} ({i.partition_key}{'/' + i.sort_key if i.sort_key else ''}, {i.projection})"
+                for i in t.indexes
+            )
+            rows.append((t.name, _key(t.partition_key, t.partition_key_type, "*"),
+                         _key(t.sort_key, t.sort_key_type, "**"), _value(t.ttl), _value(t.stream),
+                         _value(t.pitr), _value(t.encrypt), indexes or "-"))
+        out += _table(rows)
+        out.append("")
+    if app.scheduled:
+        out.append("Schedules")
+        rows = [("schedule", "expression", "timezone", "function", "src")]
+        rows += [(s.name, s.expression, s.timezone or "UTC", s.function, s.src) for s in app.scheduled]
+        out += _table(rows)
+        out.append("")
+    if app.events:
+        out.append("Events (SNS topics)")
+        rows = [("event", "function", "src")]
+        rows += [(t.name, t.function, t.src) for t in app.events]
+        out += _table(rows)
+        out.append("")
+    if app.queues:
+        out.append("Queues (SQS)")
+        rows = [("queue", "fifo", "batch size", "batch window", "function", "src")]
+        rows += [(q.name, _value(q.fifo), str(q.batch_size), f"{q.batch_window} s", q.function, q.src)
+                 for q in app.queues]
+        out += _table(rows)
+        out.append("")
+    if app.table_streams:
+        out.append("Table streams")
+        rows = [("stream", "table", "function", "src")]
+        rows += [(s.name, s.table, s.function, s.src) for s in app.table_streams]
+        out += _table(rows)
+        out.append("")
+    return out
 
 
 def _http_logical_id(method: str, path: str) -> str:

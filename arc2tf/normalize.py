@@ -55,6 +55,7 @@ from arc2tf.ir import (
     Function,
     FunctionConfig,
     HttpRoute,
+    Schedule,
     StaticSite,
     Table,
     TableIndex,
@@ -110,7 +111,7 @@ ARCHITECTURES = ("arm64", "x86_64")
 # Pragmas whose entries are Lambdas (inventory's `lambdas` list).
 LAMBDA_PRAGMAS = ("events", "http", "queues", "scheduled", "tables-streams", "ws")
 # Pragmas arc2tf turns into Terraform; every other pragma present is listed in App.uncompiled.
-COMPILED_PRAGMAS = frozenset({"app", "aws", "http", "ws", "static", "tables", "tables-indexes"})
+COMPILED_PRAGMAS = frozenset({"app", "aws", "http", "ws", "static", "tables", "tables-indexes", "scheduled"})
 ENV_VAR_NAME = re.compile(r"^[a-zA-Z0-9_]+$")
 LOOSE_NAME = re.compile(r"^[a-z][a-zA-Z0-9\-_]+$")
 VERY_LOOSE_NAME = re.compile(r"^[a-zA-Z0-9/\-._]*$")
@@ -1966,6 +1967,8 @@ class _Normalizer:
                 built_ws.append(WsRoute(r.name, key, src, fn_name))
             ws_routes = tuple(built_ws)
 
+        event_functions = self.build_event_functions(lambdas, taken, functions, settings)
+
         static_site = None
         if isinstance(static, dict):
             ignore = static["ignore"]
@@ -2039,7 +2042,34 @@ class _Normalizer:
             uncompiled=uncompiled,
             warnings=tuple(self.warnings),
             tables=_build_tables(tables or [], indexes or [], lambdas.get("tables-streams", [])),
+            **event_functions,
         )
+
+    def build_event_functions(
+        self,
+        lambdas: dict[str, list[_Lambda]],
+        taken: set[str],
+        functions: list[Function],
+        settings: dict[int, tuple[FunctionConfig, bool | None, bool | None, bool]],
+    ) -> dict[str, Any]:
+        """The functions of the compiled event pragmas (`<pragma>-<name>`) and what triggers them."""
+        built: dict[str, Any] = {}
+
+        def function_of(pragma: str, lam: _Lambda) -> str:
+            base = f"{pragma}-" + re.sub(r"[^A-Za-z0-9_-]", "_", lam.name)
+            fn_name = _unique_name(base, f"{pragma} {lam.name}", taken)
+            functions.append(self.function(fn_name, pragma, lam.src, lam, False, settings))
+            return fn_name
+
+        if "scheduled" in COMPILED_PRAGMAS:
+            schedules = []
+            for lam in sorted(lambdas["scheduled"], key=_BY_NAME):
+                rate, cron = lam.extra["rate"], lam.extra["cron"]
+                expression = f"rate({rate['expression']})" if rate else f"cron({cron['expression']})"
+                schedules.append(Schedule(lam.name, expression, lam.extra["timezone"], lam.src,
+                                          function_of("scheduled", lam)))
+            built["scheduled"] = tuple(schedules)
+        return built
 
     def function(
         self,

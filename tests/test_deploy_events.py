@@ -9,6 +9,7 @@ right after the apply is empty, and destroy removes everything.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -85,6 +86,58 @@ def check_table(dynamodb, app: App, table: Table) -> dict:
     return described
 
 
+def invoke_permissions(deployed: Deployed, function_name: str) -> list[tuple[str, str]]:
+    """(principal service, source ARN) of every statement of a function's resource policy."""
+    policy = json.loads(deployed.lam.get_policy(FunctionName=function_name)["Policy"])
+    found = []
+    for statement in policy["Statement"]:
+        assert (statement["Effect"], statement["Action"]) == ("Allow", "lambda:InvokeFunction"), statement
+        found.append((statement["Principal"]["Service"], statement["Condition"]["ArnLike"]["AWS:SourceArn"]))
+    return sorted(found)
+
+
+def check_schedules(moto_deploy: MotoDeploy, deployed: Deployed, app: App) -> None:
+    """UTC schedules: an EventBridge rule targeting the function, which only that rule may invoke.
+    Schedules with a timezone: an EventBridge Scheduler schedule invoking through a role that
+    may invoke exactly those functions."""
+    events = moto_deploy.server.client("events", REGION)
+    scheduler = moto_deploy.server.client("scheduler", REGION)
+    rules = {r["Name"]: r for r in events.list_rules(NamePrefix=f"{app.name}-{ENV}-")["Rules"]}
+    utc = [s for s in app.scheduled if s.timezone is None]
+    zoned = [s for s in app.scheduled if s.timezone is not None]
+    assert sorted(rules) == sorted(physical(app, s.name) for s in utc)
+    for schedule in utc:
+        rule = rules[physical(app, schedule.name)]
+        assert (rule["ScheduleExpression"], rule["State"]) == (schedule.expression, "ENABLED")
+        fn_arn = deployed.function(schedule.function)["Configuration"]["FunctionArn"]
+        targets = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+        assert [(t["Id"], t["Arn"]) for t in targets] == [("function", fn_arn)]
+        assert invoke_permissions(deployed, physical(app, schedule.function)) == [
+            ("events.amazonaws.com", rule["Arn"])]
+    listed = scheduler.list_schedules(NamePrefix=f"{app.name}-{ENV}-")["Schedules"]
+    assert sorted(s["Name"] for s in listed) == sorted(physical(app, s.name) for s in zoned)
+    invokable = []
+    for schedule in zoned:
+        got = scheduler.get_schedule(Name=physical(app, schedule.name))
+        fn_arn = deployed.function(schedule.function)["Configuration"]["FunctionArn"]
+        assert (got["ScheduleExpression"], got["ScheduleExpressionTimezone"]) == (
+            schedule.expression, schedule.timezone)
+        assert got["FlexibleTimeWindow"] == {"Mode": "OFF"}
+        assert got["Target"]["Arn"] == fn_arn
+        role_name = got["Target"]["RoleArn"].rsplit("/", 1)[1]
+        invokable.append(fn_arn)
+    if zoned:
+        role = deployed.iam.get_role(RoleName=role_name)["Role"]
+        trust = role["AssumeRolePolicyDocument"]
+        trust = json.loads(trust) if isinstance(trust, str) else trust
+        assert [s["Principal"] for s in trust["Statement"]] == [{"Service": "scheduler.amazonaws.com"}]
+        (document,) = deployed.role_policy_documents(role_name)
+        (statement,) = document["Statement"]
+        assert statement["Action"] == ["lambda:InvokeFunction"]
+        assert sorted(statement["Resource"] if isinstance(statement["Resource"], list)
+                      else [statement["Resource"]]) == sorted(invokable)
+
+
 def test_events_app_deploys_as_the_ir_says(moto_deploy: MotoDeploy, tmp_path: Path) -> None:
     from arc2tf.normalize import load_app
 
@@ -129,6 +182,8 @@ def test_events_app_deploys_as_the_ir_says(moto_deploy: MotoDeploy, tmp_path: Pa
         if deployed.outputs.get("static_bucket"):  # @http brings Architect's static bucket
             allowed["s3"] = (f"arn:aws:s3:::{deployed.outputs['static_bucket']}",)
         check_least_privilege(deployed.role_policy_documents(role_name), fn.name, allowed)
+
+    check_schedules(moto_deploy, deployed, app)
 
     code, plan = moto_deploy.plan_exit_code()
     assert code == 0, f"plan right after apply is not empty:\n{plan}"

@@ -142,6 +142,41 @@ def test_two_indexes_of_one_name_are_a_build_error(tmp_path: Path) -> None:
         render_terraform(load_app(_project(tmp_path, arc)))
 
 
+def test_schedules_in_the_ir_are_functions_with_architects_expressions(app: App) -> None:
+    schedules = {s.name: s for s in app.scheduled}
+    assert sorted(schedules) == ["nightly", "report", "weekday-noon"]
+    assert schedules["nightly"].expression == "rate(1 day)"
+    assert schedules["weekday-noon"].expression == "cron(0 12 ? * MON-FRI *)"
+    report = schedules["report"]
+    assert (report.expression, report.timezone) == ("rate(2 hours)", "America/New_York")
+    for schedule in schedules.values():
+        fn = app.function(schedule.function)
+        assert (fn.kind, fn.src) == ("scheduled", f"src/scheduled/{schedule.name}")
+    assert "scheduled" not in app.uncompiled
+
+
+def test_schedule_resources_rules_in_utc_and_scheduler_for_timezones(app: App) -> None:
+    tf = _module(render_terraform(app), "scheduled.tf")
+    local = tf["locals"][0]
+    assert local["schedules"]["report"]["timezone"] == "America/New_York"
+    assert local["schedules"]["nightly"] == {"name_part": "nightly", "function": "scheduled-nightly",
+                                             "expression": "rate(1 day)", "timezone": None}
+    resources = {(t, n): body for r in tf["resource"] for t, named in r.items() for n, body in named.items()}
+    permission = resources[("aws_lambda_permission", "scheduled")]
+    assert permission["principal"] == "events.amazonaws.com"
+    assert permission["source_arn"] == "${aws_cloudwatch_event_rule.scheduled[each.key].arn}"
+    schedule = resources[("aws_scheduler_schedule", "scheduled")]
+    assert schedule["schedule_expression_timezone"] == "${each.value.timezone}"
+    assert ("aws_iam_role", "scheduler") in resources
+
+
+def test_utc_only_schedules_get_no_scheduler_role(tmp_path: Path) -> None:
+    project = _project(tmp_path, "@app\nutc-app\n\n@scheduled\ndaily rate(1 day)\n")
+    text = render_terraform(load_app(project))["modules/utc-app/scheduled.tf"]
+    assert "aws_cloudwatch_event_rule" in text and "aws_scheduler_schedule" not in text
+    assert "aws_iam_role" not in text
+
+
 @pytest.mark.terraform
 def test_events_app_validates_with_the_real_provider(
     app: App, tmp_path_factory: pytest.TempPathFactory

@@ -24,3 +24,10 @@ notes
 accounts
   email *String
   projection keys
+
+@scheduled
+nightly rate(1 day)
+weekday-noon cron(0 12 ? * MON-FRI *)
+report
+  rate 2 hours
+  timezone America/New_York

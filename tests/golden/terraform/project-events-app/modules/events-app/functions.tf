@@ -20,6 +20,57 @@ locals {
       default_env          = {}
       user_env             = true
     }
+    scheduled-nightly = {
+      name_part            = "scheduled-nightly"
+      kind                 = "scheduled"
+      src                  = "src/scheduled/nightly"
+      description          = "nightly (src/scheduled/nightly)"
+      runtime              = "nodejs22.x"
+      handler              = "index.handler"
+      architecture         = "arm64"
+      memory               = 1152
+      timeout              = 5
+      storage              = 512
+      reserved_concurrency = -1
+      layers               = []
+      arc_env              = {}
+      default_env          = {}
+      user_env             = true
+    }
+    scheduled-report = {
+      name_part            = "scheduled-report"
+      kind                 = "scheduled"
+      src                  = "src/scheduled/report"
+      description          = "report (src/scheduled/report)"
+      runtime              = "nodejs22.x"
+      handler              = "index.handler"
+      architecture         = "arm64"
+      memory               = 1152
+      timeout              = 5
+      storage              = 512
+      reserved_concurrency = -1
+      layers               = []
+      arc_env              = {}
+      default_env          = {}
+      user_env             = true
+    }
+    scheduled-weekday-noon = {
+      name_part            = "scheduled-weekday-noon"
+      kind                 = "scheduled"
+      src                  = "src/scheduled/weekday-noon"
+      description          = "weekday-noon (src/scheduled/weekday-noon)"
+      runtime              = "nodejs22.x"
+      handler              = "index.handler"
+      architecture         = "arm64"
+      memory               = 1152
+      timeout              = 5
+      storage              = 512
+      reserved_concurrency = -1
+      layers               = []
+      arc_env              = {}
+      default_env          = {}
+      user_env             = true
+    }
   }
 
   function_names = { for key, fn in local.functions : key => "${local.name_prefix}-${fn.name_part}" }
