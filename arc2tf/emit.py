@@ -47,6 +47,8 @@ MAX_BUCKET_PREFIX = 37  # aws_s3_bucket.bucket_prefix
 MAX_LAMBDA_DESCRIPTION = 256
 MAX_TABLE_NAME = 255  # DynamoDB: 3 to 255 of [a-zA-Z0-9_.-]
 MAX_SCHEDULE_NAME = 64  # EventBridge rule and Scheduler schedule names: [.-_A-Za-z0-9]
+MAX_TOPIC_NAME = 256  # SNS: [A-Za-z0-9_-]
+MAX_QUEUE_NAME = 80  # SQS: [A-Za-z0-9_-], ".fifo" included
 MAX_ENV_BYTES = 4096  # all of a function's environment variables, keys and values
 HTTP_ROUTE_QUOTA = 300  # default routes per HTTP API (a raisable quota)
 IAM_ROLE_QUOTA = 1000  # default IAM roles per account (arc2tf creates one per function and environment)
@@ -260,6 +262,7 @@ def _ws_routes(app: App) -> dict[str, dict[str, str]]:
 
 _DYNAMO_TYPES = {"String": "S", "Number": "N"}
 _TABLE_NAME_CHARS = re.compile(r"[^A-Za-z0-9_.-]+")
+_TOPIC_NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]+")  # SNS topics and SQS queues: no dots
 
 
 def _tables(app: App, app_part: str) -> tuple[dict[str, dict[str, Any]], list[ArcError]]:
@@ -326,7 +329,8 @@ def _table_view(app: App, table: Table, part: str, errors: list[ArcError]) -> di
 
 
 def _name_parts(app: App, names: list[str], app_part: str, limit: int, label: str,
-                tail: int = 0) -> tuple[dict[str, str], list[ArcError]]:
+                tail: int = 0, chars: re.Pattern[str] = _TABLE_NAME_CHARS,
+                ) -> tuple[dict[str, str], list[ArcError]]:
     """Name segments after `<app>-<env>-` for the resources of `label` entries, within `limit`
     characters (`tail` more are appended after the segment): characters AWS rejects become
     `-`, long ones are shortened with a hash; two entries that end up alike are an error."""
@@ -335,7 +339,7 @@ def _name_parts(app: App, names: list[str], app_part: str, limit: int, label: st
     parts: dict[str, str] = {}
     seen: dict[str, str] = {}
     for name in names:
-        part = shorten(_TABLE_NAME_CHARS.sub("-", name), budget)
+        part = shorten(chars.sub("-", name), budget)
         if part in seen:
             errors.append(ArcError(KIND_BUILD, f"{label} {seen[part]} and {name} map to the same AWS name",
                                    file=app.manifest, hint="rename one of them"))
@@ -352,6 +356,32 @@ def _schedules(app: App, app_part: str) -> tuple[dict[str, dict[str, Any]], list
                  "timezone": s.timezone}
         for s in app.scheduled
     }
+    return dict(sorted(view.items())), errors
+
+
+def _topics(app: App, app_part: str) -> tuple[dict[str, dict[str, Any]], list[ArcError]]:
+    parts, errors = _name_parts(app, [t.name for t in app.events], app_part, MAX_TOPIC_NAME, "@events",
+                                chars=_TOPIC_NAME_CHARS)
+    view = {t.name: {"name_part": parts[t.name], "function": t.function} for t in app.events}
+    return dict(sorted(view.items())), errors
+
+
+def _queues(app: App, app_part: str) -> tuple[dict[str, dict[str, Any]], list[ArcError]]:
+    parts, errors = _name_parts(app, [q.name for q in app.queues], app_part, MAX_QUEUE_NAME, "@queues",
+                                tail=len(".fifo"), chars=_TOPIC_NAME_CHARS)
+    view = {}
+    for q in app.queues:
+        view[q.name] = {
+            "name_part": parts[q.name] + (".fifo" if q.fifo else ""),
+            "function": q.function,
+            "fifo": q.fifo,
+            "batch_size": q.batch_size,
+            # AWS takes no batching window for FIFO queues; Architect writes 0 there.
+            "batch_window": None if q.fifo and not q.batch_window else q.batch_window,
+            # AWS: a queue's visibility timeout must be at least its function's timeout
+            # (Architect sets it to the function's timeout).
+            "visibility_timeout": app.function(q.function).config.timeout,
+        }
     return dict(sorted(view.items())), errors
 
 
@@ -407,6 +437,10 @@ def _view(app: App, options: EmitOptions) -> tuple[dict[str, Any], list[ArcError
     errors += table_errors
     schedules, schedule_errors = _schedules(app, names.app_part)
     errors += schedule_errors
+    topics, topic_errors = _topics(app, names.app_part)
+    errors += topic_errors
+    queues, queue_errors = _queues(app, names.app_part)
+    errors += queue_errors
     functions = [_function_view(app, fn, names.function_parts[fn.name]) for fn in app.functions]
     static = app.static
     pinned = {env: getattr(static, env) for env in DEPLOY_ENVIRONMENTS} if static else {}
@@ -483,6 +517,8 @@ def _view(app: App, options: EmitOptions) -> tuple[dict[str, Any], list[ArcError
         "stream_tables": sorted(name for name, t in tables.items() if t["stream"]),
         "schedules": schedules,
         "zoned_schedules": any(s["timezone"] for s in schedules.values()),
+        "topics": topics,
+        "queues": queues,
     }
     return view, errors
 
@@ -516,6 +552,8 @@ _MODULE_FILES = (
     ("static.tf", "static"),
     ("tables.tf", "tables"),
     ("scheduled.tf", "schedules"),
+    ("events.tf", "topics"),
+    ("queues.tf", "queues"),
     ("outputs.tf", None),
 )
 _ROOT_FILES = ("main.tf", "variables.tf", "outputs.tf", "terraform.tfvars")

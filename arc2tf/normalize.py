@@ -55,10 +55,12 @@ from arc2tf.ir import (
     Function,
     FunctionConfig,
     HttpRoute,
+    Queue,
     Schedule,
     StaticSite,
     Table,
     TableIndex,
+    Topic,
     WsRoute,
 )
 from arc2tf.manifest import Item, Manifest, Pragma, Project
@@ -111,7 +113,8 @@ ARCHITECTURES = ("arm64", "x86_64")
 # Pragmas whose entries are Lambdas (inventory's `lambdas` list).
 LAMBDA_PRAGMAS = ("events", "http", "queues", "scheduled", "tables-streams", "ws")
 # Pragmas arc2tf turns into Terraform; every other pragma present is listed in App.uncompiled.
-COMPILED_PRAGMAS = frozenset({"app", "aws", "http", "ws", "static", "tables", "tables-indexes", "scheduled"})
+COMPILED_PRAGMAS = frozenset({"app", "aws", "http", "ws", "static", "tables", "tables-indexes", "scheduled",
+                              "events", "queues"})
 ENV_VAR_NAME = re.compile(r"^[a-zA-Z0-9_]+$")
 LOOSE_NAME = re.compile(r"^[a-z][a-zA-Z0-9\-_]+$")
 VERY_LOOSE_NAME = re.compile(r"^[a-zA-Z0-9/\-._]*$")
@@ -2069,6 +2072,22 @@ class _Normalizer:
                 schedules.append(Schedule(lam.name, expression, lam.extra["timezone"], lam.src,
                                           function_of("scheduled", lam)))
             built["scheduled"] = tuple(schedules)
+        if "events" in COMPILED_PRAGMAS:
+            built["events"] = tuple(
+                Topic(lam.name, lam.src, function_of("events", lam))
+                for lam in sorted(lambdas["events"], key=_BY_NAME)
+            )
+        if "queues" in COMPILED_PRAGMAS:
+            queues = []
+            for lam in sorted(lambdas["queues"], key=_BY_NAME):
+                fifo = lam.extra.get("fifo")
+                if fifo is None:  # Architect's function config default: `fifo true`
+                    fifo = lam.config.get("fifo", True) is not False
+                size, window = lam.extra.get("batchSize"), lam.extra.get("batchWindow")
+                queues.append(Queue(lam.name, lam.src, function_of("queues", lam), fifo=bool(fifo),
+                                    batch_size=1 if size is None else int(size),
+                                    batch_window=0 if window is None else int(window)))
+            built["queues"] = tuple(queues)
         return built
 
     def function(

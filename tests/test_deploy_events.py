@@ -138,6 +138,55 @@ def check_schedules(moto_deploy: MotoDeploy, deployed: Deployed, app: App) -> No
                       else [statement["Resource"]]) == sorted(invokable)
 
 
+def check_topics(moto_deploy: MotoDeploy, deployed: Deployed, app: App, stack: str) -> dict[str, str]:
+    """One topic per event, its function subscribed and invocable by that topic only; SSM names it."""
+    sns = moto_deploy.server.client("sns", REGION)
+    arns = {t["TopicArn"].rsplit(":", 1)[1]: t["TopicArn"] for t in sns.list_topics()["Topics"]}
+    assert sorted(arns) == sorted(physical(app, t.name) for t in app.events)
+    by_event = {t.name: arns[physical(app, t.name)] for t in app.events}
+    for topic in app.events:
+        fn_arn = deployed.function(topic.function)["Configuration"]["FunctionArn"]
+        subscriptions = sns.list_subscriptions_by_topic(TopicArn=by_event[topic.name])["Subscriptions"]
+        assert [(s["Protocol"], s["Endpoint"]) for s in subscriptions] == [("lambda", fn_arn)]
+        assert invoke_permissions(deployed, physical(app, topic.function)) == [
+            ("sns.amazonaws.com", by_event[topic.name])]
+    params = {p["Name"]: p["Value"] for p in
+              deployed.ssm.get_parameters_by_path(Path=f"/{stack}/events", Recursive=True)["Parameters"]}
+    assert params == {f"/{stack}/events/{name}": arn for name, arn in by_event.items()}
+    return by_event
+
+
+def check_queues(moto_deploy: MotoDeploy, deployed: Deployed, app: App, stack: str) -> dict[str, str]:
+    """One queue per @queues entry (FIFO as Architect's default, visibility timeout = the function's
+    timeout), an event source mapping to its function; SSM holds the queue URL."""
+    sqs = moto_deploy.server.client("sqs", REGION)
+    urls = sorted(sqs.list_queues().get("QueueUrls", []))
+    expected_names = {q.name: physical(app, q.name) + (".fifo" if q.fifo else "") for q in app.queues}
+    assert sorted(url.rsplit("/", 1)[1] for url in urls) == sorted(expected_names.values())
+    by_queue_url = {q.name: sqs.get_queue_url(QueueName=expected_names[q.name])["QueueUrl"]
+                    for q in app.queues}
+    arns = {}
+    for queue in app.queues:
+        attributes = sqs.get_queue_attributes(QueueUrl=by_queue_url[queue.name],
+                                              AttributeNames=["All"])["Attributes"]
+        arns[queue.name] = attributes["QueueArn"]
+        fn = deployed.function(queue.function)["Configuration"]
+        timeout = app.function(queue.function).config.timeout
+        assert int(attributes["VisibilityTimeout"]) == fn["Timeout"] == timeout
+        assert attributes.get("FifoQueue", "false") == ("true" if queue.fifo else "false")
+        if queue.fifo:
+            assert attributes["ContentBasedDeduplication"] == "true"
+        mappings = deployed.lam.list_event_source_mappings(
+            EventSourceArn=arns[queue.name])["EventSourceMappings"]
+        assert [m["FunctionArn"] for m in mappings] == [fn["FunctionArn"]]
+        assert mappings[0]["BatchSize"] == queue.batch_size
+        assert mappings[0].get("MaximumBatchingWindowInSeconds", 0) == queue.batch_window
+    params = {p["Name"]: p["Value"] for p in
+              deployed.ssm.get_parameters_by_path(Path=f"/{stack}/queues", Recursive=True)["Parameters"]}
+    assert params == {f"/{stack}/queues/{name}": url for name, url in by_queue_url.items()}
+    return arns
+
+
 def test_events_app_deploys_as_the_ir_says(moto_deploy: MotoDeploy, tmp_path: Path) -> None:
     from arc2tf.normalize import load_app
 
@@ -176,14 +225,42 @@ def test_events_app_deploys_as_the_ir_says(moto_deploy: MotoDeploy, tmp_path: Pa
         assert sorted(statements["ReadWriteOwnTables"]["Resource"]) == expected_tables
         assert sorted(statements["ReadOwnTableStreams"]["Action"]) == STREAM_ACTIONS
         assert sorted(statements["ReadOwnTableStreams"]["Resource"]) == expected_streams
-        allowed = {"logs": (f"arn:aws:logs:{arn}:log-group:/aws/lambda/{physical(app, fn.name)}",),
-                   "ssm": (f"arn:aws:ssm:{arn}:parameter/{stack}",),
-                   "dynamodb": tuple(table_arns)}
-        if deployed.outputs.get("static_bucket"):  # @http brings Architect's static bucket
-            allowed["s3"] = (f"arn:aws:s3:::{deployed.outputs['static_bucket']}",)
-        check_least_privilege(deployed.role_policy_documents(role_name), fn.name, allowed)
 
     check_schedules(moto_deploy, deployed, app)
+    topic_arns = check_topics(moto_deploy, deployed, app, stack)
+    queue_arns = check_queues(moto_deploy, deployed, app, stack)
+
+    # --- every function may publish to the app's topics and send to its queues, nothing more ---
+    for fn in app.functions:
+        role_name = deployed.function(fn.name)["Configuration"]["Role"].rsplit("/", 1)[1]
+        document = deployed.iam.get_role_policy(
+            RoleName=role_name, PolicyName="arc2tf-messaging")["PolicyDocument"]
+        statements = {s["Sid"]: s for s in document["Statement"]}
+        assert statements["PublishToOwnTopics"]["Action"] == ["sns:Publish"]
+        assert sorted(statements["PublishToOwnTopics"]["Resource"]) == sorted(topic_arns.values())
+        assert statements["SendToOwnQueues"]["Action"] == ["sqs:SendMessage", "sqs:SendMessageBatch"]
+        assert sorted(statements["SendToOwnQueues"]["Resource"]) == sorted(queue_arns.values())
+        consumes = [q for q in app.queues if q.function == fn.name]
+        allowed_queues = [queue_arns[q.name] for q in consumes]
+        policies = deployed.iam.list_role_policies(RoleName=role_name)["PolicyNames"]
+        assert ("arc2tf-queue-consumer" in policies) == bool(consumes)
+        if consumes:
+            consumer = deployed.iam.get_role_policy(
+                RoleName=role_name, PolicyName="arc2tf-queue-consumer")["PolicyDocument"]
+            (statement,) = consumer["Statement"]
+            assert statement["Resource"] == allowed_queues
+        allowed = {"logs": (f"arn:aws:logs:{arn}:log-group:/aws/lambda/{physical(app, fn.name)}",),
+                   "ssm": (f"arn:aws:ssm:{arn}:parameter/{stack}",),
+                   "dynamodb": tuple(table_arns),
+                   "sns": tuple(topic_arns.values()),
+                   "sqs": tuple(queue_arns.values())}
+        if deployed.outputs.get("static_bucket"):
+            allowed["s3"] = (f"arn:aws:s3:::{deployed.outputs['static_bucket']}",)
+        check_least_privilege(deployed.role_policy_documents(role_name), fn.name, allowed)
+        for document in deployed.role_policy_documents(role_name):
+            for statement in document["Statement"]:
+                if any(a in ("sqs:ReceiveMessage", "sqs:DeleteMessage") for a in statement["Action"]):
+                    assert statement["Resource"] == allowed_queues, (fn.name, statement)
 
     code, plan = moto_deploy.plan_exit_code()
     assert code == 0, f"plan right after apply is not empty:\n{plan}"

@@ -177,6 +177,43 @@ def test_utc_only_schedules_get_no_scheduler_role(tmp_path: Path) -> None:
     assert "aws_iam_role" not in text
 
 
+def test_events_and_queues_in_the_ir(app: App) -> None:
+    assert [(t.name, t.function, t.src) for t in app.events] == [
+        ("audit", "events-audit", "src/events/audit"),
+        ("note-created", "events-note-created", "src/events/note-created")]
+    queues = {q.name: q for q in app.queues}
+    # Architect's defaults: FIFO, batches of 1, no batching window.
+    jobs, emails = queues["jobs"], queues["emails"]
+    assert (jobs.fifo, jobs.batch_size, jobs.batch_window) == (True, 1, 0)
+    assert (emails.fifo, emails.batch_size, emails.batch_window) == (False, 5, 2)
+    assert {app.function(q.function).kind for q in app.queues} == {"queues"}
+    assert {app.function(t.function).kind for t in app.events} == {"events"}
+    assert "events" not in app.uncompiled and "queues" not in app.uncompiled
+
+
+def test_topic_and_queue_resources(app: App) -> None:
+    files = render_terraform(app)
+    events = _module(files, "events.tf")
+    assert events["locals"][0]["topics"]["note-created"] == {"name_part": "note-created",
+                                                             "function": "events-note-created"}
+    queues = _module(files, "queues.tf")["locals"][0]["queues"]
+    assert queues["jobs"]["name_part"] == "jobs.fifo" and queues["jobs"]["batch_window"] is None
+    assert queues["emails"]["name_part"] == "emails" and queues["emails"]["batch_window"] == 2
+    assert queues["jobs"]["visibility_timeout"] == app.function("queues-jobs").config.timeout
+    iam = files["modules/events-app/iam.tf"]
+    assert '"arc2tf-messaging"' in iam and "sns:Publish" in iam and "sqs:SendMessage" in iam
+    outputs = {k for o in _module(files, "outputs.tf")["output"] for k in o}
+    assert {"events", "queues", "tables"} <= outputs
+
+
+def test_queue_timeout_sets_its_visibility_timeout(tmp_path: Path) -> None:
+    project = _project(tmp_path, "@app\nslow-app\n\n@queues\nwork\n")
+    (tmp_path / "src/queues/work").mkdir(parents=True)
+    (tmp_path / "src/queues/work/config.arc").write_text("@aws\ntimeout 120\n")
+    queues = _module(render_terraform(load_app(project)), "queues.tf")["locals"][0]["queues"]
+    assert queues["work"]["visibility_timeout"] == 120
+
+
 @pytest.mark.terraform
 def test_events_app_validates_with_the_real_provider(
     app: App, tmp_path_factory: pytest.TempPathFactory

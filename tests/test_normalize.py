@@ -491,6 +491,8 @@ def test_other_pragmas_are_kept_validated_and_listed_as_uncompiled(tmp_path: Pat
         """
         @app
         myapp
+        @tables-streams
+        things
         @events
         hit
         @tables
@@ -500,11 +502,11 @@ def test_other_pragmas_are_kept_validated_and_listed_as_uncompiled(tmp_path: Pat
         nightly rate(1 day)
         """,
     )
-    assert app.uncompiled == ("events",)  # @tables and @scheduled are compiled
+    assert app.uncompiled == ("tables-streams",)  # @events, @tables and @scheduled are compiled
     assert app.pragmas["events"] == ["hit"] and app.pragmas["tables"] == [{"things": {"id": "*String"}}]
     (warning,) = app.warnings
-    assert "@events " in warning.message and warning.line == 3
-    assert [f.name for f in app.functions] == ["scheduled-nightly"]  # nothing of @events is deployed
+    assert "@tables-streams " in warning.message and warning.line == 3
+    assert [f.name for f in app.functions] == ["events-hit", "scheduled-nightly"]
 
     err = errors_of(
         tmp_path / "bad", home, "@app\nmyapp\n@scheduled\nnightly rate(2 day)\n@tables-streams\nnope\n"

@@ -31,3 +31,14 @@ weekday-noon cron(0 12 ? * MON-FRI *)
 report
   rate 2 hours
   timezone America/New_York
+
+@events
+note-created
+audit
+
+@queues
+jobs
+emails
+  fifo false
+  batchSize 5
+  batchWindow 2

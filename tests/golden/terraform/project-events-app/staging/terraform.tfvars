@@ -8,6 +8,6 @@
 # extra_policy_arns = ["arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess"]
 # environment_variables = { LOG_LEVEL = "debug" }
 # function_overrides = {
-#   get-index = { memory = 2048, reserved_concurrency = 10 }
+#   events-audit = { memory = 2048, reserved_concurrency = 10 }
 # }
 # force_destroy = true

@@ -3,6 +3,40 @@
 locals {
   # One Lambda per function arc2tf found in the app, keyed by function name.
   functions = {
+    events-audit = {
+      name_part            = "events-audit"
+      kind                 = "events"
+      src                  = "src/events/audit"
+      description          = "audit (src/events/audit)"
+      runtime              = "nodejs22.x"
+      handler              = "index.handler"
+      architecture         = "arm64"
+      memory               = 1152
+      timeout              = 5
+      storage              = 512
+      reserved_concurrency = -1
+      layers               = []
+      arc_env              = {}
+      default_env          = {}
+      user_env             = true
+    }
+    events-note-created = {
+      name_part            = "events-note-created"
+      kind                 = "events"
+      src                  = "src/events/note-created"
+      description          = "note-created (src/events/note-created)"
+      runtime              = "nodejs22.x"
+      handler              = "index.handler"
+      architecture         = "arm64"
+      memory               = 1152
+      timeout              = 5
+      storage              = 512
+      reserved_concurrency = -1
+      layers               = []
+      arc_env              = {}
+      default_env          = {}
+      user_env             = true
+    }
     get-index = {
       name_part            = "get-index"
       kind                 = "http"
@@ -17,6 +51,40 @@ locals {
       reserved_concurrency = -1
       layers               = []
       arc_env              = { ARC_STATIC_SPA = "false" }
+      default_env          = {}
+      user_env             = true
+    }
+    queues-emails = {
+      name_part            = "queues-emails"
+      kind                 = "queues"
+      src                  = "src/queues/emails"
+      description          = "emails (src/queues/emails)"
+      runtime              = "nodejs22.x"
+      handler              = "index.handler"
+      architecture         = "arm64"
+      memory               = 1152
+      timeout              = 5
+      storage              = 512
+      reserved_concurrency = -1
+      layers               = []
+      arc_env              = {}
+      default_env          = {}
+      user_env             = true
+    }
+    queues-jobs = {
+      name_part            = "queues-jobs"
+      kind                 = "queues"
+      src                  = "src/queues/jobs"
+      description          = "jobs (src/queues/jobs)"
+      runtime              = "nodejs22.x"
+      handler              = "index.handler"
+      architecture         = "arm64"
+      memory               = 1152
+      timeout              = 5
+      storage              = 512
+      reserved_concurrency = -1
+      layers               = []
+      arc_env              = {}
       default_env          = {}
       user_env             = true
     }

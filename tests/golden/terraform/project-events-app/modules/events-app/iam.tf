@@ -116,6 +116,32 @@ resource "aws_iam_role_policy" "tables" {
   })
 }
 
+# Every function may publish to this app's topics and send to this app's queues (Architect:
+# sns:Publish on the stack's topics, SQS on every queue), and to no others.
+resource "aws_iam_role_policy" "messaging" {
+  for_each = local.functions
+
+  name = "arc2tf-messaging"
+  role = aws_iam_role.function[each.key].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "PublishToOwnTopics"
+        Effect   = "Allow"
+        Action   = ["sns:Publish"]
+        Resource = [for key in sort(keys(local.topics)) : aws_sns_topic.event[key].arn]
+      },
+      {
+        Sid      = "SendToOwnQueues"
+        Effect   = "Allow"
+        Action   = ["sqs:SendMessage", "sqs:SendMessageBatch"]
+        Resource = [for key in sort(keys(local.queues)) : aws_sqs_queue.queue[key].arn]
+      },
+    ]
+  })
+}
+
 locals {
   # Managed policies: the app's @aws policies (per function) and var.extra_policy_arns (every function).
   declared_policies = {}

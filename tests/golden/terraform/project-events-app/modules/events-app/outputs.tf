@@ -43,3 +43,13 @@ output "tables" {
     for key, table in aws_dynamodb_table.table : key => { name = table.name, arn = table.arn }
   }
 }
+
+output "events" {
+  description = "The app's SNS topics by @events name: topic ARN."
+  value       = { for key, topic in aws_sns_topic.event : key => topic.arn }
+}
+
+output "queues" {
+  description = "The app's SQS queues by @queues name: queue URL."
+  value       = { for key, queue in aws_sqs_queue.queue : key => queue.url }
+}
