@@ -514,7 +514,8 @@ def _view(app: App, options: EmitOptions) -> tuple[dict[str, Any], list[ArcError
         "content_types": CONTENT_TYPES,
         "backend": options.backend,
         "tables": tables,
-        "stream_tables": sorted(name for name, t in tables.items() if t["stream"]),
+        "table_streams": {s.name: {"table": s.table, "function": s.function}
+                          for s in sorted(app.table_streams, key=lambda s: s.name)},
         "schedules": schedules,
         "zoned_schedules": any(s["timezone"] for s in schedules.values()),
         "topics": topics,

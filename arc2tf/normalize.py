@@ -60,6 +60,7 @@ from arc2tf.ir import (
     StaticSite,
     Table,
     TableIndex,
+    TableStream,
     Topic,
     WsRoute,
 )
@@ -114,7 +115,7 @@ ARCHITECTURES = ("arm64", "x86_64")
 LAMBDA_PRAGMAS = ("events", "http", "queues", "scheduled", "tables-streams", "ws")
 # Pragmas arc2tf turns into Terraform; every other pragma present is listed in App.uncompiled.
 COMPILED_PRAGMAS = frozenset({"app", "aws", "http", "ws", "static", "tables", "tables-indexes", "scheduled",
-                              "events", "queues"})
+                              "events", "queues", "tables-streams"})
 ENV_VAR_NAME = re.compile(r"^[a-zA-Z0-9_]+$")
 LOOSE_NAME = re.compile(r"^[a-z][a-zA-Z0-9\-_]+$")
 VERY_LOOSE_NAME = re.compile(r"^[a-zA-Z0-9/\-._]*$")
@@ -2088,6 +2089,11 @@ class _Normalizer:
                                     batch_size=1 if size is None else int(size),
                                     batch_window=0 if window is None else int(window)))
             built["queues"] = tuple(queues)
+        if "tables-streams" in COMPILED_PRAGMAS:
+            built["table_streams"] = tuple(
+                TableStream(lam.name, _js_str(lam.table), lam.src, function_of("tables-streams", lam))
+                for lam in sorted(lambdas["tables-streams"], key=_BY_NAME)
+            )
         return built
 
     def function(

@@ -187,6 +187,24 @@ def check_queues(moto_deploy: MotoDeploy, deployed: Deployed, app: App, stack: s
     return arns
 
 
+def check_table_streams(deployed: Deployed, app: App, described: dict[str, dict]) -> dict[str, list[str]]:
+    """Each stream function is mapped to its table's stream (Architect: batches of 10 from
+    TRIM_HORIZON); returns the stream resources each function's role may read."""
+    readers = {}
+    for stream in app.table_streams:
+        table = described[stream.table]
+        fn_arn = deployed.function(stream.function)["Configuration"]["FunctionArn"]
+        mappings = deployed.lam.list_event_source_mappings(
+            EventSourceArn=table["LatestStreamArn"])["EventSourceMappings"]
+        mine = [m for m in mappings if m["FunctionArn"] == fn_arn]
+        assert len(mine) == 1, mappings
+        assert (mine[0]["BatchSize"], mine[0]["StartingPosition"]) == (10, "TRIM_HORIZON")
+        readers[stream.function] = [f"{table['TableArn']}/stream/*"]
+    # Every table with a stream function has its stream on, and only those (or `stream true`).
+    assert {s.table for s in app.table_streams} <= {t.name for t in app.tables if t.stream}
+    return readers
+
+
 def test_events_app_deploys_as_the_ir_says(moto_deploy: MotoDeploy, tmp_path: Path) -> None:
     from arc2tf.normalize import load_app
 
@@ -214,7 +232,6 @@ def test_events_app_deploys_as_the_ir_says(moto_deploy: MotoDeploy, tmp_path: Pa
     # --- every function may use this app's tables, their indexes and streams; nothing else ---
     table_arns = sorted(d["TableArn"] for d in described.values())
     expected_tables = sorted(table_arns + [f"{arn}/index/*" for arn in table_arns])
-    expected_streams = sorted(f"{described[t.name]['TableArn']}/stream/*" for t in app.tables if t.stream)
     arn = f"{REGION}:{MOTO_ACCOUNT_ID}"
     for fn in app.functions:
         role_name = deployed.function(fn.name)["Configuration"]["Role"].rsplit("/", 1)[1]
@@ -223,12 +240,12 @@ def test_events_app_deploys_as_the_ir_says(moto_deploy: MotoDeploy, tmp_path: Pa
         statements = {s["Sid"]: s for s in document["Statement"]}
         assert sorted(statements["ReadWriteOwnTables"]["Action"]) == TABLE_ACTIONS
         assert sorted(statements["ReadWriteOwnTables"]["Resource"]) == expected_tables
-        assert sorted(statements["ReadOwnTableStreams"]["Action"]) == STREAM_ACTIONS
-        assert sorted(statements["ReadOwnTableStreams"]["Resource"]) == expected_streams
+        assert sorted(statements) == ["ReadWriteOwnTables"]  # streams: their functions only
 
     check_schedules(moto_deploy, deployed, app)
     topic_arns = check_topics(moto_deploy, deployed, app, stack)
     queue_arns = check_queues(moto_deploy, deployed, app, stack)
+    stream_readers = check_table_streams(deployed, app, described)
 
     # --- every function may publish to the app's topics and send to its queues, nothing more ---
     for fn in app.functions:
@@ -261,6 +278,11 @@ def test_events_app_deploys_as_the_ir_says(moto_deploy: MotoDeploy, tmp_path: Pa
             for statement in document["Statement"]:
                 if any(a in ("sqs:ReceiveMessage", "sqs:DeleteMessage") for a in statement["Action"]):
                     assert statement["Resource"] == allowed_queues, (fn.name, statement)
+                if any(a in STREAM_ACTIONS for a in statement["Action"]):
+                    assert sorted(statement["Action"]) == STREAM_ACTIONS
+                    assert statement["Resource"] == stream_readers.get(fn.name), (fn.name, statement)
+        policies = deployed.iam.list_role_policies(RoleName=role_name)["PolicyNames"]
+        assert ("arc2tf-table-stream" in policies) == (fn.name in stream_readers)
 
     code, plan = moto_deploy.plan_exit_code()
     assert code == 0, f"plan right after apply is not empty:\n{plan}"

@@ -49,8 +49,9 @@ def test_tables_in_the_ir_have_architects_settings(app: App) -> None:
     assert (by_status.name, by_status.partition_key, by_status.sort_key) == ("byStatus", "status", "created")
     assert (by_status.projection, by_status.projection_attributes) == ("INCLUDE", ("title", "owner"))
     accounts = tables["accounts"]
+    # (Its stream is on because a @tables-streams entry reads it.)
     assert (accounts.sort_key, accounts.ttl, accounts.stream, accounts.encrypt, accounts.pitr) == (
-        None, None, False, False, False)
+        None, None, True, False, False)
     (email,) = accounts.indexes
     # Unnamed: package's getGsiName, `<partition key>[-<sort key>]-index`.
     assert (email.name, email.projection, email.projection_attributes) == ("email-index", "KEYS_ONLY", ())
@@ -212,6 +213,37 @@ def test_queue_timeout_sets_its_visibility_timeout(tmp_path: Path) -> None:
     (tmp_path / "src/queues/work/config.arc").write_text("@aws\ntimeout 120\n")
     queues = _module(render_terraform(load_app(project)), "queues.tf")["locals"][0]["queues"]
     assert queues["work"]["visibility_timeout"] == 120
+
+
+def test_table_streams_in_the_ir_and_their_mappings(app: App) -> None:
+    streams = {s.name: s for s in app.table_streams}
+    # `stream true` under @tables and a @tables-streams entry naming another table.
+    assert {n: (s.table, s.src) for n, s in streams.items()} == {
+        "account-changes": ("accounts", "src/tables-streams/account-changes"),
+        "notes": ("notes", "src/tables-streams/notes")}
+    assert {app.function(s.function).kind for s in app.table_streams} == {"tables-streams"}
+    assert all(t.stream for t in app.tables)
+    assert app.uncompiled == ()
+    tf = _module(render_terraform(app), "tables.tf")
+    assert tf["locals"][1]["table_streams"]["account-changes"] == {
+        "table": "accounts", "function": "tables-streams-account-changes"}
+    resources = {(t, n): body for r in tf["resource"] for t, named in r.items() for n, body in named.items()}
+    mapping = resources[("aws_lambda_event_source_mapping", "table_stream")]
+    assert (mapping["batch_size"], mapping["starting_position"]) == (10, "TRIM_HORIZON")
+    assert mapping["event_source_arn"] == "${aws_dynamodb_table.table[each.value.table].stream_arn}"
+
+
+def test_inspect_shows_the_event_resources(app: App) -> None:
+    from arc2tf.inspect_view import render_json, render_table
+
+    text = render_table(app)
+    for heading in ("Tables (DynamoDB)", "Schedules", "Events (SNS topics)", "Queues (SQS)", "Table streams"):
+        assert heading in text
+    assert "byStatus (status/created, INCLUDE)" in text and "America/New_York" in text
+    data = render_json(app, ())
+    assert [t["name"] for t in data["tables"]] == ["accounts", "notes"]
+    assert [q["name"] for q in data["queues"]] == ["emails", "jobs"]
+    assert data["uncompiled"] == []
 
 
 @pytest.mark.terraform

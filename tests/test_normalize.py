@@ -491,6 +491,9 @@ def test_other_pragmas_are_kept_validated_and_listed_as_uncompiled(tmp_path: Pat
         """
         @app
         myapp
+        @cdn
+        @http
+        get /
         @tables-streams
         things
         @events
@@ -502,11 +505,12 @@ def test_other_pragmas_are_kept_validated_and_listed_as_uncompiled(tmp_path: Pat
         nightly rate(1 day)
         """,
     )
-    assert app.uncompiled == ("tables-streams",)  # @events, @tables and @scheduled are compiled
+    assert app.uncompiled == ("cdn",)  # @events, @scheduled, @tables, @tables-streams are compiled
     assert app.pragmas["events"] == ["hit"] and app.pragmas["tables"] == [{"things": {"id": "*String"}}]
     (warning,) = app.warnings
-    assert "@tables-streams " in warning.message and warning.line == 3
-    assert [f.name for f in app.functions] == ["events-hit", "scheduled-nightly"]
+    assert "@cdn " in warning.message and warning.line == 3
+    assert [f.name for f in app.functions] == [
+        "events-hit", "get-index", "scheduled-nightly", "tables-streams-things"]
 
     err = errors_of(
         tmp_path / "bad", home, "@app\nmyapp\n@scheduled\nnightly rate(2 day)\n@tables-streams\nnope\n"

@@ -42,3 +42,7 @@ emails
   fifo false
   batchSize 5
   batchWindow 2
+
+@tables-streams
+account-changes
+  table accounts

@@ -139,6 +139,40 @@ locals {
       default_env          = {}
       user_env             = true
     }
+    tables-streams-account-changes = {
+      name_part            = "tables-streams-account-changes"
+      kind                 = "tables-streams"
+      src                  = "src/tables-streams/account-changes"
+      description          = "account-changes (src/tables-streams/account-changes)"
+      runtime              = "nodejs22.x"
+      handler              = "index.handler"
+      architecture         = "arm64"
+      memory               = 1152
+      timeout              = 5
+      storage              = 512
+      reserved_concurrency = -1
+      layers               = []
+      arc_env              = {}
+      default_env          = {}
+      user_env             = true
+    }
+    tables-streams-notes = {
+      name_part            = "tables-streams-notes"
+      kind                 = "tables-streams"
+      src                  = "src/tables-streams/notes"
+      description          = "notes (src/tables-streams/notes)"
+      runtime              = "nodejs22.x"
+      handler              = "index.handler"
+      architecture         = "arm64"
+      memory               = 1152
+      timeout              = 5
+      storage              = 512
+      reserved_concurrency = -1
+      layers               = []
+      arc_env              = {}
+      default_env          = {}
+      user_env             = true
+    }
   }
 
   function_names = { for key, fn in local.functions : key => "${local.name_prefix}-${fn.name_part}" }

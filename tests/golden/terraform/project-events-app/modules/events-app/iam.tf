@@ -77,7 +77,8 @@ resource "aws_iam_role_policy" "static" {
 }
 
 # The app's tables: Architect grants dynamodb:* on them; here only the data-plane actions
-# @architect/functions and handlers use, on exactly this app's tables, their indexes and streams.
+# @architect/functions and handlers use, on exactly this app's tables and their indexes (a
+# table's stream is read by its stream function only: tables.tf).
 resource "aws_iam_role_policy" "tables" {
   for_each = local.functions
 
@@ -105,12 +106,6 @@ resource "aws_iam_role_policy" "tables" {
           for key in sort(keys(local.tables)) :
           [aws_dynamodb_table.table[key].arn, "${aws_dynamodb_table.table[key].arn}/index/*"]
         ])
-      },
-      {
-        Sid      = "ReadOwnTableStreams"
-        Effect   = "Allow"
-        Action   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"]
-        Resource = [for key in ["notes"] : "${aws_dynamodb_table.table[key].arn}/stream/*"]
       },
     ]
   })

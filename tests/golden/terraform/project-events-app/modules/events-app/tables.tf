@@ -10,7 +10,7 @@ locals {
       range_key     = null
       attributes    = { email = "S", id = "S" }
       ttl_attribute = null
-      stream        = false
+      stream        = true
       encrypt       = false
       kms_key_arn   = null
       pitr          = false
@@ -113,4 +113,44 @@ resource "aws_ssm_parameter" "table" {
   type  = "String"
   value = aws_dynamodb_table.table[each.key].name
   tags  = local.tags
+}
+
+# @tables-streams (and `stream true` tables): each stream function reads its table's stream.
+locals {
+  table_streams = {
+    account-changes = { table = "accounts", function = "tables-streams-account-changes" }
+    notes           = { table = "notes", function = "tables-streams-notes" }
+  }
+}
+
+# A stream function's role may read its table's stream, no other.
+resource "aws_iam_role_policy" "table_stream" {
+  for_each = local.table_streams
+
+  name = "arc2tf-table-stream"
+  role = aws_iam_role.function[each.value.function].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "ReadOwnTableStream"
+        Effect   = "Allow"
+        Action   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"]
+        Resource = ["${aws_dynamodb_table.table[each.value.table].arn}/stream/*"]
+      },
+    ]
+  })
+}
+
+# Architect's mapping: batches of 10, from the oldest record still in the stream.
+resource "aws_lambda_event_source_mapping" "table_stream" {
+  for_each = local.table_streams
+
+  event_source_arn  = aws_dynamodb_table.table[each.value.table].stream_arn
+  function_name     = aws_lambda_function.function[each.value.function].arn
+  batch_size        = 10
+  starting_position = "TRIM_HORIZON"
+
+  # Lambda checks the role may read the stream when the mapping is created.
+  depends_on = [aws_iam_role_policy.table_stream]
 }
