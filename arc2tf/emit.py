@@ -371,6 +371,21 @@ def _queues(app: App, app_part: str) -> tuple[dict[str, dict[str, Any]], list[Ar
                                 tail=len(".fifo"), chars=_TOPIC_NAME_CHARS)
     view = {}
     for q in app.queues:
+        # Lambda's limits for an SQS event source (Lambda docs, SQS parameters: 1-10 for FIFO queues, 10,000
+        # otherwise, more than 10 only with a batching window; windows of 0-300 s, none for FIFO).
+        limit = 10 if q.fifo else 10_000
+        problem = (
+            f"batchSize must be 1 to {limit} for a {'FIFO' if q.fifo else 'standard'} queue"
+            if not 1 <= q.batch_size <= limit
+            else "batchWindow must be 0 to 300 seconds" if not 0 <= q.batch_window <= 300
+            else "a batchSize over 10 needs a batchWindow of at least 1 second"
+            if q.batch_size > 10 and q.batch_window < 1
+            else "FIFO queues take no batchWindow" if q.fifo and q.batch_window
+            else None
+        )
+        if problem:
+            errors.append(ArcError(KIND_BUILD, f"@queues {q.name}: {problem}", file=app.manifest,
+                                   hint="change the queue's batchSize / batchWindow (or fifo)"))
         view[q.name] = {
             "name_part": parts[q.name] + (".fifo" if q.fifo else ""),
             "function": q.function,

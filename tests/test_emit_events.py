@@ -246,6 +246,21 @@ def test_inspect_shows_the_event_resources(app: App) -> None:
     assert data["uncompiled"] == []
 
 
+@pytest.mark.parametrize(("settings", "message"), [
+    ("  batchSize 11\n", "batchSize must be 1 to 10 for a FIFO queue"),
+    ("  fifo false\n  batchSize 50\n", "a batchSize over 10 needs a batchWindow"),
+    ("  fifo false\n  batchWindow 301\n", "batchWindow must be 0 to 300 seconds"),
+    ("  batchWindow 5\n", "FIFO queues take no batchWindow"),
+])
+def test_queue_batch_settings_lambda_rejects_are_build_errors(tmp_path: Path, settings: str,
+                                                              message: str) -> None:
+    project = _project(tmp_path, f"@app\nbatchy\n\n@queues\nwork\n{settings}")
+    with pytest.raises(ArcErrors, match=message):
+        render_terraform(load_app(project))
+    ok = _project(tmp_path, "@app\nbatchy\n\n@queues\nwork\n  fifo false\n  batchSize 50\n  batchWindow 1\n")
+    assert render_terraform(load_app(ok))
+
+
 @pytest.mark.terraform
 def test_events_app_validates_with_the_real_provider(
     app: App, tmp_path_factory: pytest.TempPathFactory
