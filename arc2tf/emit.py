@@ -53,6 +53,10 @@ MAX_ENV_BYTES = 4096  # all of a function's environment variables, keys and valu
 HTTP_ROUTE_QUOTA = 300  # default routes per HTTP API (a raisable quota)
 IAM_ROLE_QUOTA = 1000  # default IAM roles per account (arc2tf creates one per function and environment)
 WS_ROUTE_LIMIT = 300
+ROLE_INLINE_POLICY_LIMIT = 10_240  # IAM: characters of all of a role's inline policies (no whitespace)
+# The inline policies every role gets besides the tables / messaging ones (logs, SSM, WebSocket,
+# static bucket, a queue or stream of its own), generously counted.
+_OTHER_POLICY_CHARS = 2_500
 
 _LONGEST_ENV = max(DEPLOY_ENVIRONMENTS, key=len)
 _LAMBDA_NAME_CHARS = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -218,12 +222,43 @@ def terraform_warnings(app: App) -> tuple[ArcWarning, ...]:
             file=app.manifest,
             hint="deploy the environments to separate accounts or ask AWS to raise the IAM roles quota",
         ))
+    grants = _longest_grant_chars(app)
+    if grants + _OTHER_POLICY_CHARS > ROLE_INLINE_POLICY_LIMIT:
+        warnings.append(ArcWarning(
+            f"each function's role lists every table, index, topic and queue of the app (about"
+            f" {grants + _OTHER_POLICY_CHARS} characters of inline policy); IAM allows"
+            f" {ROLE_INLINE_POLICY_LIMIT} per role, so the apply may fail",
+            file=app.manifest,
+            hint="split the app, or attach a managed policy with wildcard resources instead",
+        ))
     if app.aws.apigateway == "rest":
         warnings.append(ArcWarning(
             "@aws apigateway rest is deployed as an HTTP API (payload 1.0); arc2tf emits no REST APIs",
             file=app.manifest,
         ))
     return tuple(warnings)
+
+
+def _longest_grant_chars(app: App) -> int:
+    """Characters of the tables and messaging policies (as `jsonencode` writes them) with every
+    ARN at its longest: they list each of the app's tables, indexes, topics and queues."""
+    if not (app.tables or app.events or app.queues):
+        return 0
+    prefix = f"arn:aws-us-gov:{{}}:{app.aws.region}:123456789012:"
+    longest = f"{shorten(app.name, 24)}-{_LONGEST_ENV}-"
+    tables = [prefix.format("dynamodb") + f"table/{longest}{t.name}" for t in app.tables]
+    statements = [
+        {"Sid": "ReadWriteOwnTables", "Effect": "Allow", "Action": [f"dynamodb:{a}" for a in (
+            "BatchGetItem", "BatchWriteItem", "ConditionCheckItem", "DeleteItem", "DescribeTable",
+            "GetItem", "PutItem", "Query", "Scan", "UpdateItem")],
+         "Resource": [r for arn in tables for r in (arn, f"{arn}/index/*")]},
+        {"Sid": "PublishToOwnTopics", "Effect": "Allow", "Action": ["sns:Publish"],
+         "Resource": [prefix.format("sns") + longest + t.name for t in app.events]},
+        {"Sid": "SendToOwnQueues", "Effect": "Allow", "Action": ["sqs:SendMessage", "sqs:SendMessageBatch"],
+         "Resource": [prefix.format("sqs") + longest + q.name + ".fifo" for q in app.queues]},
+    ]
+    document = {"Version": "2012-10-17", "Statement": statements}
+    return len(json.dumps(document, separators=(",", ":")))
 
 
 # --- view-model --------------------------------------------------------------

@@ -261,6 +261,16 @@ def test_queue_batch_settings_lambda_rejects_are_build_errors(tmp_path: Path, se
     assert render_terraform(load_app(ok))
 
 
+def test_role_policy_size_is_checked_before_apply(tmp_path: Path, app: App) -> None:
+    from arc2tf.emit import terraform_warnings
+
+    assert not terraform_warnings(app)
+    tables = "".join(f"table-number-{i:03}\n  id *String\n" for i in range(60))
+    many = load_app(_project(tmp_path, f"@app\nwide-app\n\n@http\nget /\n\n@tables\n{tables}"))
+    (warning,) = terraform_warnings(many)
+    assert "IAM allows 10240 per role" in warning.message and warning.hint
+
+
 @pytest.mark.terraform
 def test_events_app_validates_with_the_real_provider(
     app: App, tmp_path_factory: pytest.TempPathFactory
