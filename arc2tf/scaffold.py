@@ -116,6 +116,10 @@ def _handler(app: ir.App, fn: ir.Function) -> tuple[str, str | None]:
                 .replace("__SRC__", fn.src))
         body = _NODE_HTTP if lang == "node" else _PYTHON_HTTP
         return file_name, body.replace("__PAGE__", page)
+    if fn.kind in _EVENT_SOURCES:
+        body = _NODE_EVENT if lang == "node" else _PYTHON_EVENT
+        return file_name, (body.replace("__KIND__", f"@{fn.kind}").replace("__ROUTE__", fn.route)
+                           .replace("__SOURCE__", _EVENT_SOURCES[fn.kind]))
     if fn.route in ("connect", "disconnect"):
         body = _NODE_WS_ACCEPT if lang == "node" else _PYTHON_WS_ACCEPT
         return file_name, body.replace("__ROUTE__", fn.route)
@@ -256,6 +260,31 @@ def handler(event, context):
     reply = {"echo": message, "at": datetime.now(timezone.utc).isoformat()}
     _management_api().post_to_connection(ConnectionId=connection_id, Data=json.dumps(reply).encode())
     return {"statusCode": 200}
+'''
+
+# What calls each kind of event function, for the comment atop its handler.
+_EVENT_SOURCES = {
+    "scheduled": "EventBridge calls it on its schedule",
+    "events": "SNS calls it with each message published to its topic",
+    "queues": "Lambda polls its SQS queue and calls it with batches of messages",
+    "tables-streams": "Lambda reads its table's DynamoDB stream and calls it with batches of changes",
+}
+
+_NODE_EVENT = """// __KIND__ __ROUTE__: __SOURCE__.
+// Returning ends the invocation; throwing makes AWS retry the event (or batch).
+export async function handler (event) {
+  console.log(JSON.stringify(event))
+}
+"""
+
+_PYTHON_EVENT = '''"""__KIND__ __ROUTE__: __SOURCE__.
+Returning ends the invocation; raising makes AWS retry the event (or batch)."""
+
+import json
+
+
+def handler(event, context):
+    print(json.dumps(event))
 '''
 
 _BROWSER_ECHO = """// Browser side of the echo app: send what the user types, log what comes back.

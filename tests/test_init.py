@@ -181,3 +181,71 @@ def test_python_handlers_run(tmp_path, monkeypatch):
 
         sent = apigatewaymanagementapi_backends[DEFAULT_ACCOUNT_ID]["us-west-2"].connections["conn-1"].data
         assert json.loads(sent)["echo"] == {"text": "hi"}
+
+
+EVENT_APP = """@app
+evapp
+
+@scheduled
+daily rate(1 day)
+
+@events
+signup
+
+@queues
+jobs
+
+@tables
+notes
+  id *String
+
+@tables-streams
+notes
+"""
+
+# One event per kind, shaped as its AWS source sends it (trimmed to what identifies it).
+KIND_EVENTS = {
+    "scheduled": {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}},
+    "events": {"Records": [{"EventSource": "aws:sns", "Sns": {"Message": "{\"hi\":1}"}}]},
+    "queues": {"Records": [{"eventSource": "aws:sqs", "body": "{\"hi\":1}"}]},
+    "tables-streams": {"Records": [{"eventSource": "aws:dynamodb", "eventName": "INSERT"}]},
+}
+
+
+@pytest.mark.parametrize("runtime", ["nodejs22.x", "python3.12"])
+def test_event_function_handlers_run(tmp_path, runtime):
+    """@scheduled, @events, @queues and @tables-streams functions get a handler of their own
+    (not the WebSocket echo), which logs the event it is called with and returns."""
+    from arc2tf.normalize import load_app
+
+    (tmp_path / "app.arc").write_text(EVENT_APP + f"\n@aws\nruntime {runtime}\n")
+    result = arc2tf("init", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    app = load_app(tmp_path)
+    assert sorted(fn.kind for fn in app.functions) == sorted(KIND_EVENTS)
+    for fn in app.functions:
+        event = KIND_EVENTS[fn.kind]
+        ext = ".mjs" if runtime.startswith("nodejs") else ".py"
+        path = tmp_path / fn.src / (fn.config.handler.rsplit(".", 1)[0] + ext)
+        source = path.read_text()
+        assert source.splitlines()[0].lstrip('/"# ').startswith(f"@{fn.kind} {fn.route}:"), source
+        assert "post_to_connection" not in source and "PostToConnection" not in source
+        if ext == ".mjs":
+            if NODE is None:
+                pytest.skip("node is not on PATH")
+            script = ("const m = await import(process.argv[1]);"
+                      "const r = await m.handler(JSON.parse(process.argv[2]));"
+                      "console.log(JSON.stringify({ returned: r === undefined ? null : r }))")
+            run = subprocess.run([NODE, "--input-type=module", "-e", script, str(path), json.dumps(event)],
+                                 capture_output=True, text=True, check=True)
+            logged, returned = run.stdout.splitlines()
+            assert json.loads(returned) == {"returned": None}
+        else:
+            import contextlib
+            import io
+
+            printed = io.StringIO()
+            with contextlib.redirect_stdout(printed):
+                assert _load(path).handler(event, None) is None
+            logged = printed.getvalue().strip()
+        assert json.loads(logged) == event, fn.name
