@@ -284,6 +284,15 @@ def test_events_app_deploys_as_the_ir_says(moto_deploy: MotoDeploy, tmp_path: Pa
         policies = deployed.iam.list_role_policies(RoleName=role_name)["PolicyNames"]
         assert ("arc2tf-table-stream" in policies) == (fn.name in stream_readers)
 
+    # --- the root passes the module's resource outputs through (`terraform output` in the root) ---
+    out = deployed.outputs
+    assert out["tables"] == {t.name: {"name": physical(app, t.name), "arn": described[t.name]["TableArn"]}
+                             for t in app.tables}
+    assert out["events"] == topic_arns
+    assert out["queues"] == {name: url for name, url in sorted(
+        (p["Name"].rsplit("/", 1)[1], p["Value"]) for p in deployed.ssm.get_parameters_by_path(
+            Path=f"/{stack}/queues", Recursive=True)["Parameters"])}
+
     code, plan = moto_deploy.plan_exit_code()
     assert code == 0, f"plan right after apply is not empty:\n{plan}"
 

@@ -34,3 +34,18 @@ output "stack_name" {
   description = "Architect's stack name; SSM service-discovery parameters live under /<stack_name>."
   value       = module.events-app.stack_name
 }
+
+output "tables" {
+  description = "The app's DynamoDB tables by @tables name: physical table name and ARN."
+  value       = module.events-app.tables
+}
+
+output "events" {
+  description = "The app's SNS topics by @events name: topic ARN."
+  value       = module.events-app.events
+}
+
+output "queues" {
+  description = "The app's SQS queues by @queues name: queue URL."
+  value       = module.events-app.queues
+}
