@@ -53,6 +53,11 @@ MAX_ENV_BYTES = 4096  # all of a function's environment variables, keys and valu
 HTTP_ROUTE_QUOTA = 300  # default routes per HTTP API (a raisable quota)
 IAM_ROLE_QUOTA = 1000  # default IAM roles per account (arc2tf creates one per function and environment)
 WS_ROUTE_LIMIT = 300
+# What every function may do on the app's tables (iam.tf): the data-plane actions handlers and
+# @architect/functions use, where Architect grants dynamodb:*.
+TABLE_ACTIONS = tuple(f"dynamodb:{a}" for a in (
+    "BatchGetItem", "BatchWriteItem", "ConditionCheckItem", "DeleteItem", "DescribeTable",
+    "GetItem", "PutItem", "Query", "Scan", "UpdateItem"))
 ROLE_INLINE_POLICY_LIMIT = 10_240  # IAM: characters of all of a role's inline policies (no whitespace)
 # The inline policies every role gets besides the tables / messaging ones (logs, SSM, WebSocket,
 # static bucket, a queue or stream of its own), generously counted.
@@ -248,9 +253,7 @@ def _longest_grant_chars(app: App) -> int:
     longest = f"{shorten(app.name, 24)}-{_LONGEST_ENV}-"
     tables = [prefix.format("dynamodb") + f"table/{longest}{t.name}" for t in app.tables]
     statements = [
-        {"Sid": "ReadWriteOwnTables", "Effect": "Allow", "Action": [f"dynamodb:{a}" for a in (
-            "BatchGetItem", "BatchWriteItem", "ConditionCheckItem", "DeleteItem", "DescribeTable",
-            "GetItem", "PutItem", "Query", "Scan", "UpdateItem")],
+        {"Sid": "ReadWriteOwnTables", "Effect": "Allow", "Action": list(TABLE_ACTIONS),
          "Resource": [r for arn in tables for r in (arn, f"{arn}/index/*")]},
         {"Sid": "PublishToOwnTopics", "Effect": "Allow", "Action": ["sns:Publish"],
          "Resource": [prefix.format("sns") + longest + t.name for t in app.events]},
@@ -307,18 +310,9 @@ def _tables(app: App, app_part: str) -> tuple[dict[str, dict[str, Any]], list[Ar
     deterministic name is stable across rebuilds and readable in the console). Characters
     DynamoDB rejects (a `/` in the name) become `-`; a name too long is shortened with a hash.
     """
-    errors: list[ArcError] = []
-    budget = MAX_TABLE_NAME - len(app_part) - len(_LONGEST_ENV) - 2
-    tables: dict[str, dict[str, Any]] = {}
-    seen: dict[str, str] = {}
-    for table in app.tables:
-        part = shorten(_TABLE_NAME_CHARS.sub("-", table.name), budget)
-        if part in seen:
-            errors.append(ArcError(KIND_BUILD, f"@tables {seen[part]} and {table.name} map to the same"
-                                   " DynamoDB table name", file=app.manifest,
-                                   hint="rename one of the tables"))
-        seen[part] = table.name
-        tables[table.name] = _table_view(app, table, part, errors)
+    parts, errors = _name_parts(app, [t.name for t in app.tables], app_part, MAX_TABLE_NAME, "@tables",
+                                what="DynamoDB table name", hint="rename one of the tables")
+    tables = {t.name: _table_view(app, t, parts[t.name], errors) for t in app.tables}
     return dict(sorted(tables.items())), errors
 
 
@@ -365,6 +359,7 @@ def _table_view(app: App, table: Table, part: str, errors: list[ArcError]) -> di
 
 def _name_parts(app: App, names: list[str], app_part: str, limit: int, label: str,
                 tail: int = 0, chars: re.Pattern[str] = _TABLE_NAME_CHARS,
+                what: str = "AWS name", hint: str = "rename one of them",
                 ) -> tuple[dict[str, str], list[ArcError]]:
     """Name segments after `<app>-<env>-` for the resources of `label` entries, within `limit`
     characters (`tail` more are appended after the segment): characters AWS rejects become
@@ -376,8 +371,8 @@ def _name_parts(app: App, names: list[str], app_part: str, limit: int, label: st
     for name in names:
         part = shorten(chars.sub("-", name), budget)
         if part in seen:
-            errors.append(ArcError(KIND_BUILD, f"{label} {seen[part]} and {name} map to the same AWS name",
-                                   file=app.manifest, hint="rename one of them"))
+            errors.append(ArcError(KIND_BUILD, f"{label} {seen[part]} and {name} map to the same {what}",
+                                   file=app.manifest, hint=hint))
         seen[part] = name
         parts[name] = part
     return parts, errors
@@ -564,6 +559,7 @@ def _view(app: App, options: EmitOptions) -> tuple[dict[str, Any], list[ArcError
         "content_types": CONTENT_TYPES,
         "backend": options.backend,
         "tables": tables,
+        "table_actions": TABLE_ACTIONS,
         "table_streams": {s.name: {"table": s.table, "function": s.function}
                           for s in sorted(app.table_streams, key=lambda s: s.name)},
         "schedules": schedules,

@@ -516,7 +516,7 @@ def _pragmas_from_json(data: Any, display: str, kind: str, spot: Spot | None = N
     its key. Without them, pragmas and items carry no position.
     """
     def at(offset: int | None) -> tuple[int | None, int | None]:
-        return locate(offset) if offset is not None and locate is not None else (None, None)
+        return _at(locate, offset) if locate is not None else (None, None)
 
     if not isinstance(data, dict):
         raise _fail(kind, display, "the manifest must be an object of pragmas",
@@ -594,9 +594,8 @@ def _pragmas_from_json(data: Any, display: str, kind: str, spot: Spot | None = N
         else:
             continue
         line, column = at(pragma_at)
-        pragmas.append(Pragma(name=pragma, items=tuple(
-            Item(v, *locate(o)) if o is not None and locate is not None else Item(v) for v, o in items),
-            line=line, column=column))
+        pragmas.append(Pragma(name=pragma, items=tuple(Item(v, *at(o)) for v, o in items),
+                              line=line, column=column))
     return tuple(pragmas)
 
 

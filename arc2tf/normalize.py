@@ -2057,7 +2057,6 @@ class _Normalizer:
         settings: dict[int, tuple[FunctionConfig, bool | None, bool | None, bool]],
     ) -> dict[str, Any]:
         """The functions of the compiled event pragmas (`<pragma>-<name>`) and what triggers them."""
-        built: dict[str, Any] = {}
 
         def function_of(pragma: str, lam: _Lambda) -> str:
             base = f"{pragma}-" + re.sub(r"[^A-Za-z0-9_-]", "_", lam.name)
@@ -2065,36 +2064,32 @@ class _Normalizer:
             functions.append(self.function(fn_name, pragma, lam.src, lam, False, settings))
             return fn_name
 
-        if "scheduled" in COMPILED_PRAGMAS:
-            schedules = []
-            for lam in sorted(lambdas["scheduled"], key=_BY_NAME):
-                rate, cron = lam.extra["rate"], lam.extra["cron"]
-                expression = f"rate({rate['expression']})" if rate else f"cron({cron['expression']})"
-                schedules.append(Schedule(lam.name, expression, lam.extra["timezone"], lam.src,
-                                          function_of("scheduled", lam)))
-            built["scheduled"] = tuple(schedules)
-        if "events" in COMPILED_PRAGMAS:
-            built["events"] = tuple(
-                Topic(lam.name, lam.src, function_of("events", lam))
-                for lam in sorted(lambdas["events"], key=_BY_NAME)
-            )
-        if "queues" in COMPILED_PRAGMAS:
-            queues = []
-            for lam in sorted(lambdas["queues"], key=_BY_NAME):
-                fifo = lam.extra.get("fifo")
-                if fifo is None:  # Architect's function config default: `fifo true`
-                    fifo = lam.config.get("fifo", True) is not False
-                size, window = lam.extra.get("batchSize"), lam.extra.get("batchWindow")
-                queues.append(Queue(lam.name, lam.src, function_of("queues", lam), fifo=bool(fifo),
-                                    batch_size=1 if size is None else int(size),
-                                    batch_window=0 if window is None else int(window)))
-            built["queues"] = tuple(queues)
-        if "tables-streams" in COMPILED_PRAGMAS:
-            built["table_streams"] = tuple(
+        schedules = []
+        for lam in sorted(lambdas["scheduled"], key=_BY_NAME):
+            rate, cron = lam.extra["rate"], lam.extra["cron"]
+            expression = f"rate({rate['expression']})" if rate else f"cron({cron['expression']})"
+            schedules.append(Schedule(lam.name, expression, lam.extra["timezone"], lam.src,
+                                      function_of("scheduled", lam)))
+        topics = tuple(Topic(lam.name, lam.src, function_of("events", lam))
+                       for lam in sorted(lambdas["events"], key=_BY_NAME))
+        queues = []
+        for lam in sorted(lambdas["queues"], key=_BY_NAME):
+            fifo = lam.extra.get("fifo")
+            if fifo is None:  # Architect's function config default: `fifo true`
+                fifo = lam.config.get("fifo", True) is not False
+            size, window = lam.extra.get("batchSize"), lam.extra.get("batchWindow")
+            queues.append(Queue(lam.name, lam.src, function_of("queues", lam), fifo=bool(fifo),
+                                batch_size=1 if size is None else int(size),
+                                batch_window=0 if window is None else int(window)))
+        return {
+            "scheduled": tuple(schedules),
+            "events": topics,
+            "queues": tuple(queues),
+            "table_streams": tuple(
                 TableStream(lam.name, _js_str(lam.table), lam.src, function_of("tables-streams", lam))
                 for lam in sorted(lambdas["tables-streams"], key=_BY_NAME)
-            )
-        return built
+            ),
+        }
 
     def function(
         self,
