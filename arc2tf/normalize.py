@@ -2007,10 +2007,7 @@ class _Normalizer:
             ),
         )
 
-        present = set(self.arc)
-        if lambdas.get("tables-streams"):
-            present.add("tables-streams")  # `stream true` under @tables declares a stream function too
-        uncompiled = tuple(sorted(p for p in present if p not in COMPILED_PRAGMAS))
+        uncompiled = tuple(sorted(p for p in self.arc if p not in COMPILED_PRAGMAS))
         if uncompiled:
             listed = ", ".join("@" + p for p in uncompiled)
             first = self.pragma_pos.get(uncompiled[0])
